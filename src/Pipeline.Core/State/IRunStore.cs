@@ -148,6 +148,13 @@ public abstract class RunLock : IAsyncDisposable
     /// <summary>Runs that were abandoned by dead holders and taken over when this lock was acquired.</summary>
     public IReadOnlyList<string> TakenOverFrom { get; init; } = [];
 
+    /// <summary>
+    /// Cancelled when the slot is lost while still held: another run took it over because this holder had not
+    /// heart-beaten for longer than the store's timeout (a suspended process or machine). The run should stop.
+    /// Never cancelled by a store that cannot tell.
+    /// </summary>
+    public virtual CancellationToken Lost => CancellationToken.None;
+
     /// <summary>Releases the slot.</summary>
     public abstract ValueTask DisposeAsync();
 }
