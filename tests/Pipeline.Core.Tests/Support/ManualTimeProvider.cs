@@ -54,6 +54,18 @@ public sealed class ManualTimeProvider : TimeProvider
         }
     }
 
+    /// <summary>Waits (in real time, up to <paramref name="timeout"/>) until the code under test has armed at least
+    /// <paramref name="count"/> timers: the way a test knows a retry delay or a timeout is waiting for the clock.</summary>
+    public async Task WaitForTimersAsync(int count = 1, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (ArmedTimers < count)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Fewer than {count} timer(s) were armed.");
+            await Task.Delay(5);
+        }
+    }
+
     /// <summary>Moves the clock forward, firing every timer that falls due on the way.</summary>
     public void Advance(TimeSpan delta)
     {

@@ -1,0 +1,34 @@
+using Pipeline.Core.Planning;
+using Pipeline.Core.Records;
+using Pipeline.Core.State;
+
+namespace Pipeline.Core.Execution;
+
+/// <summary>What the executor knows of one step during a run. Touched only by the scheduler loop, except the
+/// fields a running step fills before it reports completion.</summary>
+internal sealed class StepState(PlannedStep planned)
+{
+    public PlannedStep Planned { get; } = planned;
+    public RunStatus Status { get; set; } = RunStatus.Pending;
+    public bool Started { get; set; }
+    public bool Finished { get; set; }
+    public bool CountsAsFailed { get; set; }
+    public bool Resumed { get; set; }
+    public string? Reason { get; set; }
+    public int Attempts { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? EndedAt { get; set; }
+    public long Rows { get; set; }
+    public long Bytes { get; set; }
+    public long Files { get; set; }
+    public ErrorKind? ErrorKind { get; set; }
+    public string? Error { get; set; }
+    public IReadOnlyDictionary<string, object?> Outputs { get; set; } = new Dictionary<string, object?>();
+    public RunStatus? RollbackStatus { get; set; }
+    public RecordBroadcast? Output { get; set; }
+    public int PendingControl { get; set; }
+    public int PendingInputs { get; set; }
+    public int PendingGate { get; set; }
+    public string? InputUnavailable { get; set; }
+    public int FinishOrder { get; set; }
+}

@@ -1,0 +1,99 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Pipeline.Core.Execution;
+
+namespace Pipeline.Core.Records;
+
+/// <summary>
+/// A producer's output, fanned out to every consumer through its own bounded queue. The same immutable batch is
+/// handed to each consumer (no copy); the producer waits while the slowest consumer's queue is full, so memory is
+/// bounded by batch size × queue depth × consumers. A consumer that stops early is detached and no longer slows
+/// the producer.
+/// </summary>
+internal sealed class RecordBroadcast : IRecordWriter
+{
+    private readonly string _producerId;
+    private readonly List<Subscription> _subscriptions = [];
+    private long _rows;
+
+    public RecordBroadcast(string producerId)
+    {
+        _producerId = producerId;
+    }
+
+    /// <summary>Rows written so far.</summary>
+    public long Rows => Interlocked.Read(ref _rows);
+
+    /// <summary>Batches written so far; a producer that wrote any cannot be retried.</summary>
+    public long Batches { get; private set; }
+
+    /// <summary>Adds a consumer; call before the producer starts.</summary>
+    public IAsyncEnumerable<RecordBatch> Subscribe(string consumerId, int queueDepth)
+    {
+        var subscription = new Subscription(consumerId, Channel.CreateBounded<RecordBatch>(new BoundedChannelOptions(queueDepth)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        }));
+        _subscriptions.Add(subscription);
+        return Read(subscription);
+    }
+
+    /// <summary>Adds an external consumer (the host's output) that receives every batch through a callback.</summary>
+    public IAsyncEnumerable<RecordBatch> SubscribeHost(int queueDepth) => Subscribe("<host>", queueDepth);
+
+    public async ValueTask WriteAsync(RecordBatch batch, CancellationToken cancellationToken = default)
+    {
+        if (batch.Count == 0) return;
+        Batches++;
+        Interlocked.Add(ref _rows, batch.Count);
+        foreach (var subscription in _subscriptions)
+        {
+            if (subscription.Detached) continue;
+            try
+            {
+                await subscription.Channel.Writer.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ChannelClosedException)
+            {
+                // The consumer stopped reading; it no longer holds the producer back.
+            }
+        }
+    }
+
+    /// <summary>Ends every consumer's stream: normally, or with the producer's failure.</summary>
+    public void Complete(Exception? error = null)
+    {
+        foreach (var subscription in _subscriptions)
+        {
+            var failure = error is null ? null
+                : new StepException(ErrorKind.Unknown, $"The input step '{_producerId}' failed: {error.Message}", error);
+            subscription.Channel.Writer.TryComplete(failure);
+        }
+    }
+
+    /// <summary>Detaches a consumer that will read no more (finished, failed or skipped).</summary>
+    public void Detach(string consumerId)
+    {
+        foreach (var subscription in _subscriptions.Where(s => s.ConsumerId == consumerId))
+        {
+            subscription.Detached = true;
+            subscription.Channel.Writer.TryComplete();
+            while (subscription.Channel.Reader.TryRead(out _)) { }
+        }
+    }
+
+    private static async IAsyncEnumerable<RecordBatch> Read(Subscription subscription, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var batch in subscription.Channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            yield return batch;
+    }
+
+    private sealed class Subscription(string consumerId, Channel<RecordBatch> channel)
+    {
+        public string ConsumerId { get; } = consumerId;
+        public Channel<RecordBatch> Channel { get; } = channel;
+        public volatile bool Detached;
+    }
+}
