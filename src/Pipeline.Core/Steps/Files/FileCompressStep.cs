@@ -106,9 +106,15 @@ public sealed class FileCompressStep : IStepHandler
     private static async Task GzipAsync(FileLocation source, RemoteItem file, Stream output, CompressionLevel level, CountingCopy counter, CancellationToken cancellationToken)
     {
         await using var input = await source.FileSystem.OpenReadAsync(file.Path, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var before = counter.Bytes;
         await using (var gzip = new GZipStream(output, level, leaveOpen: true))
             await counter.CopyAsync(input, gzip, cancellationToken).ConfigureAwait(false);
+        if (counter.Bytes == before)
+            await output.WriteAsync(EmptyGzipMember, cancellationToken).ConfigureAwait(false); // GZipStream writes nothing at all for no data
     }
+
+    /// <summary>A gzip member of no data: header, an empty final deflate block, CRC 0 and length 0.</summary>
+    private static readonly byte[] EmptyGzipMember = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
     /// <summary>Zip entry names: a file by its name, a directory's items below the directory's own name, a glob's matches by their relative path.</summary>
     private static IEnumerable<(RemoteItem Item, string Name)> ZipEntries(FileLocation source, FileSelection selection, List<SelectedItem> files)

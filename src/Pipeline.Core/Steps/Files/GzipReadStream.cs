@@ -21,6 +21,7 @@ internal sealed class GzipFormatException(string message, Exception? innerExcept
 internal sealed class GzipReadStream : Stream
 {
     private const byte FlagHeaderCrc = 2, FlagExtra = 4, FlagName = 8, FlagComment = 16, FlagsReserved = 0xE0;
+    private static readonly byte[] Signature = [0x1F, 0x8B];
 
     private readonly InputWindow _input;
     private readonly Crc32 _crc = new();
@@ -134,14 +135,27 @@ internal sealed class GzipReadStream : Stream
         var trailer = new byte[8];
         BinaryPrimitives.WriteUInt32LittleEndian(trailer, _crc.Value);
         BinaryPrimitives.WriteUInt32LittleEndian(trailer.AsSpan(4), unchecked((uint)_memberLength));
-        var (window, windowStart) = await _input.RecentAsync(_dataStart, lookahead: 8, cancellationToken).ConfigureAwait(false);
-        var found = window.AsSpan().IndexOf(trailer);
-        if (found >= 0)
+        var (window, windowStart, inputEnds) = await _input.RecentAsync(_dataStart, lookahead: 10, cancellationToken).ConfigureAwait(false);
+        var firstMatch = -1;
+        for (var from = 0; from <= window.Length - 8;)
         {
-            _input.MoveTo(windowStart + found + 8, window, windowStart);
-            return;
+            var found = window.AsSpan(from).IndexOf(trailer);
+            if (found < 0) break;
+            found += from;
+            if (firstMatch < 0) firstMatch = found;
+            // The pattern can also straddle the last deflate bytes (an empty member ends "03 00", its trailer is all zeros):
+            // the real trailer is followed by the end of the input or by the next member's signature.
+            var after = window.AsSpan(found + 8);
+            if ((after.IsEmpty && inputEnds) || (after.Length == 1 && after[0] == 0x1F && inputEnds) || after.StartsWith(Signature))
+            {
+                _input.MoveTo(windowStart + found + 8, window, windowStart);
+                return;
+            }
+            from = found + 1;
         }
-        if (await _input.AtEndAsync(cancellationToken).ConfigureAwait(false))
+        if (firstMatch >= 0)
+            throw new GzipFormatException($"unexpected data follows the end of the compressed data at byte {windowStart + firstMatch + 8}.");
+        if (inputEnds)
         {
             if (window.Length >= 8 && BinaryPrimitives.ReadUInt32LittleEndian(window.AsSpan(window.Length - 4)) == unchecked((uint)_memberLength))
             {
@@ -274,9 +288,10 @@ internal sealed class GzipReadStream : Stream
 
         /// <summary>
         /// The bytes handed out in the last two reads (not before <paramref name="notBefore"/>) followed by up to
-        /// <paramref name="lookahead"/> bytes not read yet, and the position of the first of them.
+        /// <paramref name="lookahead"/> bytes not read yet, the position of the first of them, and whether the input
+        /// ends within the lookahead.
         /// </summary>
-        public async Task<(byte[] Window, long Start)> RecentAsync(long notBefore, int lookahead, CancellationToken cancellationToken)
+        public async Task<(byte[] Window, long Start, bool InputEnds)> RecentAsync(long notBefore, int lookahead, CancellationToken cancellationToken)
         {
             var start = Math.Max(Math.Max(notBefore, _previousChunkStart), _historyStart);
             var ahead = await PeekAsync(lookahead, cancellationToken).ConfigureAwait(false);
@@ -284,7 +299,7 @@ internal sealed class GzipReadStream : Stream
             for (var position = start; position < Position; position++)
                 window[position - start] = _history[position % HistorySize];
             _pending.AsSpan(_pendingOffset, ahead).CopyTo(window.AsSpan((int)(Position - start)));
-            return (window, start);
+            return (window, start, ahead < lookahead);
         }
 
         /// <summary>Continues reading at <paramref name="position"/>, which lies within <paramref name="window"/> (from <see cref="RecentAsync"/>).</summary>
@@ -309,9 +324,6 @@ internal sealed class GzipReadStream : Stream
             Position = position;
             ForgetHistory();
         }
-
-        public async Task<bool> AtEndAsync(CancellationToken cancellationToken) =>
-            await PeekAsync(1, cancellationToken).ConfigureAwait(false) == 0;
 
         private async Task<int> PeekAsync(int count, CancellationToken cancellationToken)
         {
