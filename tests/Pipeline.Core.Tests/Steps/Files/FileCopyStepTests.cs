@@ -243,6 +243,20 @@ public sealed class FileCopyStepTests : IDisposable
     }
 
     [Fact]
+    public async Task A_glob_on_another_file_system_copies_its_matches_here()
+    {
+        _dir.Write("remote/in/a.csv", "A");
+        _dir.Write("remote/in/deep/b.csv", "B");
+        _dir.Write("remote/in/c.txt", "C");
+
+        var run = Copy("disk2://etl@files.example:2222/in/*.csv", "local").With("recursive", true);
+        run.FileSystems = SecondDiskProvider.Registry(_dir["remote"]);
+        await run.ExecuteAsync();
+
+        Assert.Equal(["a.csv", "deep/b.csv"], _dir.Files("local"));
+    }
+
+    [Fact]
     public async Task A_copy_from_another_file_system_to_a_local_file_keeps_its_timestamp()
     {
         var remote = _dir.Write("remote/x/a.txt", "A");

@@ -67,6 +67,22 @@ public sealed class FileListStepTests : IDisposable
     }
 
     [Fact]
+    public async Task Entries_on_another_file_system_carry_their_uri()
+    {
+        _dir.Write("remote/in/a.csv", "abc");
+        var output = new CollectingRecordWriter();
+
+        var run = List("disk2://etl@files.example/in", output);
+        run.FileSystems = SecondDiskProvider.Registry(_dir["remote"]);
+        await run.ExecuteAsync();
+
+        var row = output.Rows.Single();
+        Assert.Equal("disk2://etl@files.example/in/a.csv", row[1]);
+        Assert.Equal("disk2://etl@files.example/in", row[2]);
+        Assert.Equal(3L, row[3]);
+    }
+
+    [Fact]
     public async Task Without_a_consumer_the_entries_are_only_counted()
     {
         _dir.Write("in/a.txt", "");
