@@ -100,7 +100,7 @@ public sealed class FileCompressStep : IStepHandler
         context.SetOutput("bytes", counter.Bytes);
         context.SetOutput("compressed_bytes", compressed);
         context.Log(LogLevel.Information,
-            $"Compressed {FileCopyStep.Plural(counter.Files, "file")} ({counter.Bytes} bytes) to '{destination.Display(archivePath)}' ({compressed} bytes, {format}).");
+            $"Compressed {Counted.Of(counter.Files, "file")} ({counter.Bytes} bytes) to '{destination.Display(archivePath)}' ({compressed} bytes, {format}).");
     });
 
     private static async Task GzipAsync(FileLocation source, RemoteItem file, Stream output, CompressionLevel level, CountingCopy counter, CancellationToken cancellationToken)

@@ -52,8 +52,6 @@ public sealed class FileCopyStep : IStepHandler
 
         context.SetOutput("files", (long)plan.Files.Count);
         context.SetOutput("bytes", bytes);
-        context.Log(LogLevel.Information, $"Copied {Plural(plan.Files.Count, "file")} ({bytes} bytes) to '{destination.Display(plan.DestinationRoot)}'.");
+        context.Log(LogLevel.Information, $"Copied {Counted.Of(plan.Files.Count, "file")} ({bytes} bytes) to '{destination.Display(plan.DestinationRoot)}'.");
     });
-
-    internal static string Plural(long count, string noun, string? plural = null) => count == 1 ? $"1 {noun}" : $"{count} {plural ?? noun + "s"}";
 }

@@ -28,11 +28,10 @@ public sealed class FileDecompressStep : IStepHandler
     {
         var options = context.Options;
         var sourceText = options.GetRequiredString("source");
-        var format = ArchiveFormat.Choose(options, sourceText, "source");
         var overwrite = options.GetBoolean("overwrite", false);
-        var destinationText = options.GetString("destination") is { Length: > 0 } given ? given : DefaultDestination(sourceText, format);
-
         await using var source = await FileLocation.OpenAsync(context, "source", sourceText, cancellationToken).ConfigureAwait(false);
+        var format = ArchiveFormat.Choose(options, sourceText, "source");
+        var destinationText = options.GetString("destination") is { Length: > 0 } given ? given : DefaultDestination(sourceText, format);
         await using var destination = await FileLocation.OpenAsync(context, "destination", destinationText, cancellationToken).ConfigureAwait(false);
         var item = await source.FileSystem.StatAsync(source.Path, cancellationToken).ConfigureAwait(false);
         if (item is null)
@@ -48,7 +47,7 @@ public sealed class FileDecompressStep : IStepHandler
         context.Metrics.AddBytes(bytes);
         context.SetOutput("files", files);
         context.SetOutput("bytes", bytes);
-        context.Log(LogLevel.Information, $"Decompressed '{source}' ({format}) to '{destination.Display(target)}': {FileCopyStep.Plural(files, "file")}, {bytes} bytes.");
+        context.Log(LogLevel.Information, $"Decompressed '{source}' ({format}) to '{destination.Display(target)}': {Counted.Of(files, "file")}, {bytes} bytes.");
     });
 
     private static string DefaultDestination(string sourceText, string format)

@@ -62,7 +62,7 @@ public sealed class FileDeleteStep : IStepHandler
             context.Log(LogLevel.Verbose, $"Deleted '{target.Display(item.Path)}'.");
         }
         SetOutputs(context, files, directories);
-        context.Log(LogLevel.Information, $"Deleted {FileCopyStep.Plural(files, "file")} and {FileCopyStep.Plural(directories, "directory", "directories")}.");
+        context.Log(LogLevel.Information, $"Deleted {Counted.Of(files, "file")} and {Counted.Of(directories, "directory", "directories")}.");
     });
 
     private static void SetOutputs(StepContext context, long files, long directories)

@@ -74,7 +74,7 @@ public sealed class FileListStep : IStepHandler
 
         context.Metrics.AddRows(count);
         context.SetOutput("count", count);
-        context.Log(LogLevel.Information, $"Listed {FileCopyStep.Plural(count, "entry", "entries")} in '{directory}'.");
+        context.Log(LogLevel.Information, $"Listed {Counted.Of(count, "entry", "entries")} in '{directory}'.");
     });
 
     private static object?[] ToRow(FileLocation directory, RemoteItem entry) =>

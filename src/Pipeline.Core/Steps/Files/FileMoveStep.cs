@@ -81,7 +81,7 @@ public sealed class FileMoveStep : IStepHandler
 
         context.SetOutput("files", (long)plan.Files.Count);
         context.SetOutput("bytes", bytes);
-        context.Log(LogLevel.Information, $"Moved {FileCopyStep.Plural(plan.Files.Count, "file")} ({bytes} bytes) to '{destination.Display(plan.DestinationRoot)}'.");
+        context.Log(LogLevel.Information, $"Moved {Counted.Of(plan.Files.Count, "file")} ({bytes} bytes) to '{destination.Display(plan.DestinationRoot)}'.");
     });
 
     /// <summary>Removes the source directories whose files were moved out, deepest first; one that gained content meanwhile stays.</summary>

@@ -16,7 +16,7 @@ public sealed class ProcessRunStepTests : IDisposable
 
     private StepRun Shell(string script, params string[] arguments) => Run("sh", ["-c", script, "sh", .. arguments]);
 
-    [Fact]
+    [UnixFact]
     public async Task Stdout_stderr_and_the_exit_code_are_published()
     {
         var run = await Shell("echo out; echo err >&2").ExecuteAsync();
@@ -26,7 +26,7 @@ public sealed class ProcessRunStepTests : IDisposable
         Assert.Equal("err", run.Result("stderr"));
     }
 
-    [Fact]
+    [UnixFact]
     public async Task Output_lines_are_logged_as_they_come_stdout_verbose_and_stderr_warning()
     {
         var run = await Shell("echo one; echo two; echo problem >&2").ExecuteAsync();
@@ -35,7 +35,7 @@ public sealed class ProcessRunStepTests : IDisposable
         Assert.Equal(["problem"], run.Messages(LogLevel.Warning));
     }
 
-    [Fact]
+    [UnixFact]
     public async Task An_unexpected_exit_code_is_a_ProcessExit_error_with_the_code_and_the_last_lines_of_stderr()
     {
         var ex = await Shell("echo starting; echo 'disk quota exceeded' >&2; exit 3").FailsAsync(ErrorKind.ProcessExit);
@@ -45,16 +45,16 @@ public sealed class ProcessRunStepTests : IDisposable
         Assert.DoesNotContain("starting", ex.Message);
     }
 
-    [Fact]
+    [UnixFact]
     public async Task Expected_exit_codes_make_other_codes_a_success()
     {
-        var run = await Shell("exit 3").With("expected_exit_codes", new List<object?> { "0", "3" }).ExecuteAsync();
+        var run = await Shell("exit 3").With("expected_exit_codes", new List<object?> { 0L, 3L }).ExecuteAsync();
 
         Assert.Equal(3, run.Result("exit_code"));
         await Shell("exit 0").With("expected_exit_codes", new List<object?> { "1" }).FailsAsync(ErrorKind.ProcessExit);
     }
 
-    [Fact]
+    [UnixFact]
     public async Task Malformed_expected_exit_codes_are_a_configuration_error()
     {
         var ex = await Shell("exit 0").With("expected_exit_codes", new List<object?> { "zero" }).FailsAsync(ErrorKind.Configuration);
@@ -62,7 +62,7 @@ public sealed class ProcessRunStepTests : IDisposable
         Assert.Contains("expected_exit_codes", ex.Message);
     }
 
-    [Fact]
+    [UnixFact]
     public async Task Arguments_reach_the_process_exactly_as_given()
     {
         string[] arguments = ["plain", "two words", "", "quote \" and ' apostrophe", "$HOME", "*", "ünïcödé 日本", "back\\slash", "semi;colon"];
@@ -72,7 +72,7 @@ public sealed class ProcessRunStepTests : IDisposable
         Assert.Equal(string.Join('\n', arguments.Select(a => $"[{a}]")), run.Result("stdout"));
     }
 
-    [Fact]
+    [UnixFact]
     public async Task Environment_and_working_directory_are_applied()
     {
         _dir.CreateDirectory("work dir");
@@ -85,7 +85,7 @@ public sealed class ProcessRunStepTests : IDisposable
         Assert.Equal($"hello there\n{_dir["work dir"]}", run.Result("stdout"));
     }
 
-    [Fact]
+    [UnixFact]
     public async Task A_missing_working_directory_is_NotFound()
     {
         var ex = await Shell("true").With("working_directory", "nowhere").FailsAsync(ErrorKind.NotFound);
@@ -93,7 +93,7 @@ public sealed class ProcessRunStepTests : IDisposable
         Assert.Contains(_dir["nowhere"], ex.Message);
     }
 
-    [Fact]
+    [UnixFact]
     public async Task An_executable_not_on_the_PATH_is_NotFound_with_its_name()
     {
         var ex = await Run("no-such-program-xyz").FailsAsync(ErrorKind.NotFound);
@@ -102,7 +102,7 @@ public sealed class ProcessRunStepTests : IDisposable
         Assert.Contains("PATH", ex.Message);
     }
 
-    [Fact]
+    [UnixFact]
     public async Task An_executable_path_that_does_not_exist_is_NotFound_with_its_full_path()
     {
         var ex = await Run("./bin/tool.sh").FailsAsync(ErrorKind.NotFound);
@@ -110,18 +110,19 @@ public sealed class ProcessRunStepTests : IDisposable
         Assert.Contains(_dir["bin/tool.sh"], ex.Message);
     }
 
-    [Fact]
+    [UnixFact]
     public async Task A_relative_executable_path_resolves_against_the_working_directory_of_the_definition()
     {
         var script = _dir.Write("bin/my tool.sh", "#!/bin/sh\necho \"ran with $1\"\n");
-        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
         var run = await Run("bin/my tool.sh", "x y").ExecuteAsync();
 
         Assert.Equal("ran with x y", run.Result("stdout"));
     }
 
-    [Fact]
+    [UnixFact]
     public async Task A_file_that_is_not_executable_is_a_Permission_error()
     {
         _dir.Write("data.txt", "not a program");
@@ -129,7 +130,7 @@ public sealed class ProcessRunStepTests : IDisposable
         await Run("./data.txt").FailsAsync(ErrorKind.Permission);
     }
 
-    [Fact]
+    [UnixFact]
     public async Task Max_output_keeps_the_tail()
     {
         var run = await Shell("i=1; while [ $i -le 100 ]; do echo line$i; i=$((i+1)); done").With("max_output", 20).ExecuteAsync();
@@ -140,7 +141,7 @@ public sealed class ProcessRunStepTests : IDisposable
         Assert.StartsWith("line", stdout);
     }
 
-    [Fact]
+    [UnixFact]
     public async Task A_long_line_without_newlines_is_kept_bounded()
     {
         var run = await Shell("head -c 300000 /dev/zero | tr '\\0' a").With("max_output", 1000).ExecuteAsync();
@@ -148,7 +149,7 @@ public sealed class ProcessRunStepTests : IDisposable
         Assert.Equal(new string('a', 1000), run.Result("stdout"));
     }
 
-    [Fact]
+    [UnixFact]
     public async Task Without_capture_the_output_is_logged_but_not_published()
     {
         var run = await Shell("echo visible").With("capture_output", false).ExecuteAsync();
@@ -157,7 +158,7 @@ public sealed class ProcessRunStepTests : IDisposable
         Assert.Contains("visible", run.Messages(LogLevel.Verbose));
     }
 
-    [Fact]
+    [UnixFact]
     public async Task A_process_reading_stdin_sees_its_end_at_once()
     {
         var run = await Run("cat").ExecuteAsync();
@@ -165,7 +166,7 @@ public sealed class ProcessRunStepTests : IDisposable
         Assert.Equal("", run.Result("stdout"));
     }
 
-    [Fact]
+    [UnixFact]
     public async Task Cancellation_kills_the_process_and_its_children_and_waits_for_them()
     {
         using var cancel = new CancellationTokenSource();
@@ -187,7 +188,7 @@ public sealed class ProcessRunStepTests : IDisposable
         Assert.Contains(run.Messages(LogLevel.Warning), m => m.Contains("killed"));
     }
 
-    [Fact]
+    [UnixFact]
     public async Task A_negative_max_output_is_a_configuration_error() =>
         await Shell("true").With("max_output", -1).FailsAsync(ErrorKind.Configuration);
 
