@@ -26,9 +26,9 @@ public sealed class ProcessRunStep : IStepHandler
         "Runs a program with a list of arguments, logs its output as it comes, publishes exit_code, stdout and stderr, and fails on an unexpected exit code.",
         [
             new StepOptionInfo("executable", StepOptionType.String, "The program: a name looked up on the PATH, or a path (relative to the definition).") { Required = true },
-            new StepOptionInfo("arguments", StepOptionType.List, "The arguments, one list item each, passed as they are (no shell splitting or quoting).") { Default = "[]" },
-            new StepOptionInfo("working_directory", StepOptionType.String, "The directory the program runs in; by default the definition's directory.") { Default = "the definition's directory" },
-            new StepOptionInfo("environment", StepOptionType.Map, "Environment variables to set for the program, on top of the run's environment.") { Default = "{}" },
+            new StepOptionInfo("arguments", StepOptionType.List, "The arguments, one list item each, passed as they are (no shell splitting or quoting)."),
+            new StepOptionInfo("working_directory", StepOptionType.String, "The directory the program runs in; by default the definition's directory."),
+            new StepOptionInfo("environment", StepOptionType.Map, "Environment variables to set for the program, on top of the run's environment."),
             new StepOptionInfo("expected_exit_codes", StepOptionType.List, "The exit codes that mean success; any other fails the step.") { Default = "[0]" },
             new StepOptionInfo("capture_output", StepOptionType.Boolean, "Publish the tail of stdout and stderr as the outputs 'stdout' and 'stderr' (lines are logged either way).") { Default = "true" },
             new StepOptionInfo("max_output", StepOptionType.Integer, "How many bytes of the end of stdout and of stderr are kept for the outputs.") { Default = DefaultMaxOutput.ToString(CultureInfo.InvariantCulture) },

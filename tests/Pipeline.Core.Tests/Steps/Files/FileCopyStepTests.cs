@@ -311,6 +311,20 @@ public sealed class FileCopyStepTests : IDisposable
     }
 
     [Fact]
+    public async Task A_transfer_cancelled_half_way_leaves_no_file_under_the_final_name_nor_a_temporary_one()
+    {
+        _dir.Write("remote/big.bin", GzipTestFiles.Random(5_000_000));
+        _dir.CreateDirectory("local");
+        using var cancel = new CancellationTokenSource();
+
+        var run = Copy("disk2://files.example/big.bin", "local/big.bin");
+        run.FileSystems = SecondDiskProvider.Registry(_dir["remote"], afterFirstRead: cancel.Cancel);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.ExecuteAsync(cancel.Token));
+
+        Assert.Empty(_dir.Files("local"));
+    }
+
+    [Fact]
     public async Task Missing_required_options_are_configuration_errors()
     {
         var ex = await new StepRun(new FileCopyStep(), _dir.Path).With("source", "a").FailsAsync(ErrorKind.Configuration);

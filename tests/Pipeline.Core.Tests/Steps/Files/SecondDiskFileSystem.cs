@@ -25,6 +25,9 @@ internal sealed class SecondDiskFileSystem : IRemoteFileSystem
     /// <summary>Corrupts the first byte of every file written, to prove that verification catches a bad copy (a fault injection).</summary>
     public bool CorruptWrites { get; init; }
 
+    /// <summary>Called once, after the first chunk of a file was read (to cancel a transfer half-way).</summary>
+    public Action? AfterFirstRead { get; init; }
+
     public RemoteEndpoint Endpoint { get; }
 
     public RemoteCapabilities Capabilities => RemoteCapabilities.Directories | RemoteCapabilities.AtomicRename;
@@ -44,8 +47,11 @@ internal sealed class SecondDiskFileSystem : IRemoteFileSystem
     public async Task<RemoteItem?> StatAsync(string path, CancellationToken cancellationToken = default) =>
         await _disk.StatAsync(Native(path), cancellationToken) is { } item ? Map(item) : null;
 
-    public Task<Stream> OpenReadAsync(string path, long offset = 0, long? length = null, CancellationToken cancellationToken = default) =>
-        _disk.OpenReadAsync(Native(path), offset, length, cancellationToken);
+    public async Task<Stream> OpenReadAsync(string path, long offset = 0, long? length = null, CancellationToken cancellationToken = default)
+    {
+        var stream = await _disk.OpenReadAsync(Native(path), offset, length, cancellationToken);
+        return AfterFirstRead is null ? stream : new NotifyingReadStream(stream, AfterFirstRead);
+    }
 
     public async Task<RemoteWriteStream> OpenWriteAsync(string path, WriteOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -70,6 +76,40 @@ internal sealed class SecondDiskFileSystem : IRemoteFileSystem
         _disk.GetChecksumAsync(Native(path), algorithm, cancellationToken);
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private sealed class NotifyingReadStream(Stream inner, Action afterFirstRead) : Stream
+    {
+        private bool _notified;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            if (!_notified)
+            {
+                _notified = true;
+                afterFirstRead();
+            }
+            return read;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) inner.Dispose();
+            base.Dispose(disposing);
+        }
+    }
 
     private sealed class CorruptingWriteStream(RemoteWriteStream inner, string path) : RemoteWriteStream
     {
@@ -106,17 +146,17 @@ internal sealed class SecondDiskFileSystem : IRemoteFileSystem
 }
 
 /// <summary>Serves <c>disk2://</c> from a directory.</summary>
-internal sealed class SecondDiskProvider(string root, bool corruptWrites = false) : IRemoteFileSystemProvider
+internal sealed class SecondDiskProvider(string root, bool corruptWrites = false, Action? afterFirstRead = null) : IRemoteFileSystemProvider
 {
     public IReadOnlyCollection<string> Schemes { get; } = ["disk2"];
 
     public Task<IRemoteFileSystem> ConnectAsync(RemoteEndpoint endpoint, RemoteConnectionOptions options, CancellationToken cancellationToken = default) =>
-        Task.FromResult<IRemoteFileSystem>(new SecondDiskFileSystem(root, endpoint) { CorruptWrites = corruptWrites });
+        Task.FromResult<IRemoteFileSystem>(new SecondDiskFileSystem(root, endpoint) { CorruptWrites = corruptWrites, AfterFirstRead = afterFirstRead });
 
-    public static RemoteFileSystems Registry(string root, bool corruptWrites = false)
+    public static RemoteFileSystems Registry(string root, bool corruptWrites = false, Action? afterFirstRead = null)
     {
         var registry = RemoteFileSystems.CreateDefault();
-        registry.Register(new SecondDiskProvider(root, corruptWrites));
+        registry.Register(new SecondDiskProvider(root, corruptWrites, afterFirstRead));
         return registry;
     }
 }
