@@ -21,6 +21,27 @@ internal static class Comparisons
     public static int? CompareTimestamps(DateTimeOffset? a, DateTimeOffset? b) =>
         a is { } x && b is { } y ? x.CompareTo(y) : null;
 
+    /// <summary>A row value against a constant number (<c>amount &gt; 500</c>, the usual filter), without building
+    /// a nullable number for the row value when it is a long or text.</summary>
+    public static int? CompareValueWithNumber(object? value, Numeric number, Site site)
+    {
+        switch (value)
+        {
+            case null:
+                return null;
+            case long l when number.Kind == NumericKind.Integer:
+                return l.CompareTo(number.Integer);
+            case string s:
+                if (s.AsSpan().IsWhiteSpace()) return null;
+                if (!Values.TryParseNumeric(s, out var parsed)) throw site.Fail($"cannot use {Values.Show(s)} as a number");
+                return Numeric.Compare(parsed, number);
+            default:
+                return Numeric.Compare(Values.ToNumeric(value, site)!.Value, number);
+        }
+    }
+
+    public static int? CompareNumberWithValue(Numeric number, object? value, Site site) => -CompareValueWithNumber(value, number, site);
+
     /// <summary>
     /// Compares two row values of types known only now. Same family (numbers of any CLR type, text, booleans,
     /// dates, timestamps) compares directly; text meets another family by being read as it ('600' vs 500 compares
@@ -29,6 +50,8 @@ internal static class Comparisons
     public static int? CompareValues(object? a, object? b, Site site)
     {
         if (a is null || b is null) return null;
+        if (a is string sa && b is string sb) return Math.Sign(string.CompareOrdinal(sa, sb)); // the usual cases first
+        if (a is long la && b is long lb) return la.CompareTo(lb);
         var fa = FamilyOf(a);
         var fb = FamilyOf(b);
         if (fa == fb)

@@ -141,9 +141,11 @@ internal static class FunctionCatalog
 
     private static Typed Concat(FunctionCall c)
     {
-        Expression result = E.Constant("");
-        for (var i = 0; i < c.Count; i++) result = TextCall(TextFunctions.ConcatSkippingNulls, result, c.ArgAs(i, ValueKind.String));
-        return Text(result);
+        var text = E.Variable(typeof(string), "text");
+        var statements = new List<Expression> { E.Assign(text, E.Constant("")) };
+        for (var i = 0; i < c.Count; i++) statements.Add(E.Assign(text, TextCall(TextFunctions.ConcatSkippingNulls, text, c.ArgAs(i, ValueKind.String))));
+        statements.Add(text);
+        return Text(E.Block(typeof(string), [text], statements));
     }
 
     private static Typed Pad(FunctionCall c, Func<string?, Numeric?, string?, Site, string?> pad)
@@ -188,15 +190,18 @@ internal static class FunctionCatalog
         var arguments = Enumerable.Range(0, c.Count).Select(c.Arg).ToList();
         var kind = CommonKind(c, arguments, "coalesce");
         if (kind == ValueKind.Null) return Typed.Constant(null, ValueKind.Null);
-        var result = c.Convert(arguments[^1], c.Count - 1, kind).Expression;
-        for (var i = c.Count - 2; i >= 0; i--)
+        // Flat, with an exit at the first value that is not NULL: linear however many arguments.
+        var type = kind.ClrType();
+        var value = E.Variable(type, "value");
+        var done = E.Label(type, "done");
+        var statements = new List<Expression>();
+        for (var i = 0; i < c.Count - 1; i++)
         {
-            var value = E.Variable(result.Type, "value");
-            result = E.Block(result.Type, [value],
-                E.Assign(value, c.Convert(arguments[i], i, kind).Expression),
-                E.Condition(Translator.IsNull(value), result, value));
+            statements.Add(E.Assign(value, c.Convert(arguments[i], i, kind).Expression));
+            statements.Add(E.IfThen(E.Not(Translator.IsNull(value)), E.Return(done, value)));
         }
-        return new Typed(result, kind);
+        statements.Add(E.Label(done, c.Convert(arguments[^1], c.Count - 1, kind).Expression));
+        return new Typed(E.Block(type, [value], statements), kind);
     }
 
     private static Typed NullIf(FunctionCall c)
@@ -220,21 +225,21 @@ internal static class FunctionCatalog
         var kind = CommonKind(c, arguments, name);
         if (kind == ValueKind.Null) return Typed.Constant(null, ValueKind.Null);
         var site = c.Site;
-        var result = c.Convert(arguments[0], 0, kind).Expression;
+        var type = kind.ClrType();
+        var best = E.Variable(type, "best");
+        var next = E.Variable(type, "next");
+        var keepBest = Translator.ComparisonResult(greatest ? BinaryOperator.GreaterOrEqual : BinaryOperator.LessOrEqual,
+            Translator.CompareSameKind(kind, best, next, site));
+        var statements = new List<Expression> { E.Assign(best, c.Convert(arguments[0], 0, kind).Expression) };
         for (var i = 1; i < c.Count; i++)
         {
-            var a = E.Variable(result.Type, "a");
-            var b = E.Variable(result.Type, "b");
-            var sign = Translator.CompareSameKind(kind, a, b, site);
-            var keepA = Translator.ComparisonResult(greatest ? BinaryOperator.GreaterOrEqual : BinaryOperator.LessOrEqual, sign);
-            result = E.Block(result.Type, [a, b],
-                E.Assign(a, result),
-                E.Assign(b, c.Convert(arguments[i], i, kind).Expression),
-                E.Condition(Translator.IsNull(a), b,
-                    E.Condition(Translator.IsNull(b), a,
-                        E.Condition(TextCall(Logic.IsTrue, keepA), a, b))));
+            statements.Add(E.Assign(next, c.Convert(arguments[i], i, kind).Expression));
+            statements.Add(E.IfThen(
+                E.AndAlso(E.Not(Translator.IsNull(next)), E.OrElse(Translator.IsNull(best), E.Not(TextCall(Logic.IsTrue, keepBest)))),
+                E.Assign(best, next)));
         }
-        return new Typed(result, kind);
+        statements.Add(best);
+        return new Typed(E.Block(type, [best, next], statements), kind);
     }
 
     private static ValueKind CommonKind(FunctionCall c, IReadOnlyList<Typed> arguments, string function)
@@ -260,7 +265,7 @@ internal static class FunctionCatalog
     {
         var argument = c.Arg(0);
         var number = c.Convert(argument, 0, ValueKind.Number).Expression;
-        var digits = c.Count == 2 ? c.ArgAs(1, ValueKind.Number) : E.Constant(new Numeric(0L), typeof(Numeric?));
+        var digits = c.Count == 2 ? c.ArgAs(1, ValueKind.Number) : Typed.ConstantOf(new Numeric(0L), typeof(Numeric?));
         return new Typed(TextCall(NumberFunctions.Round, number, digits, c.Site), Translator.NumericResult(argument.Kind));
     }
 

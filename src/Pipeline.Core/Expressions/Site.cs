@@ -28,8 +28,10 @@ internal sealed class Site
 
     public static Site For(string text, int offset, Syntax context)
     {
-        var source = text[context.Start..context.End].ReplaceLineEndings(" ");
-        if (source.Length > MaxContext) source = string.Concat(source.AsSpan(0, MaxContext - 1), "…");
-        return new Site(text, offset, source);
+        var length = context.End - context.Start;
+        var source = length > MaxContext
+            ? string.Concat(text.AsSpan(context.Start, MaxContext - 1), "…") // never copy a long source just to cut it
+            : text.Substring(context.Start, length);
+        return new Site(text, offset, source.ReplaceLineEndings(" "));
     }
 }

@@ -209,15 +209,23 @@ internal sealed class Translator
         }
         else
         {
+            // One flat block, not a chain of ORs, so a long list compiles in linear time: true at the first equal
+            // item; at the end NULL if a comparison was NULL, else false.
             var value = E.Variable(operand.Expression.Type, "value");
+            var equal = E.Variable(typeof(bool?), "equal");
+            var sawNull = E.Variable(typeof(bool), "sawNull");
+            var done = E.Label(typeof(bool?), "done");
             var shared = new Typed(value, operand.Kind);
-            Expression? anyEqual = null;
+            var statements = new List<Expression> { E.Assign(value, operand.Expression) };
             for (var k = 0; k < items.Count; k++)
             {
-                var equal = E.Call(ComparisonMethod(BinaryOperator.Equal), Compare(shared, items[k], syntax.Operand, syntax.Items[k], syntax, syntax.Items[k].Start));
-                anyEqual = anyEqual is null ? equal : Or(anyEqual, equal);
+                var sign = Compare(shared, items[k], syntax.Operand, syntax.Items[k], syntax, syntax.Items[k].Start);
+                statements.Add(E.Assign(equal, E.Call(ComparisonMethod(BinaryOperator.Equal), sign)));
+                statements.Add(E.IfThen(CallMethod(Logic.IsTrue, equal), E.Return(done, E.Constant(true, typeof(bool?)))));
+                statements.Add(E.IfThen(IsNull(equal), E.Assign(sawNull, E.Constant(true))));
             }
-            body = E.Block(typeof(bool?), [value], E.Assign(value, operand.Expression), anyEqual!);
+            statements.Add(E.Label(done, E.Condition(sawNull, E.Constant(null, typeof(bool?)), E.Constant(false, typeof(bool?)))));
+            body = E.Block(typeof(bool?), [value, equal, sawNull], statements);
         }
         if (syntax.Negated) body = CallMethod(Logic.Not, body);
         var result = new Typed(body, ValueKind.Boolean);
@@ -280,23 +288,29 @@ internal sealed class Translator
                 $"CASE results must share one type, but {Quote(node)} is {result.Kind.Describe()} and an earlier result is {kind.Describe()}", Text, node.Start + 1);
         }
 
-        ParameterExpression? value = null;
+        // One flat block with an exit label, not nested conditionals, so a CASE with hundreds of branches (a code
+        // table) compiles in linear time.
+        var done = E.Label(kind.ClrType(), "done");
+        var variables = new List<ParameterExpression>();
+        var statements = new List<Expression>();
         Typed shared = default;
         if (operand is { } x)
         {
-            value = E.Variable(x.Expression.Type, "value");
+            var value = E.Variable(x.Expression.Type, "value");
+            variables.Add(value);
+            statements.Add(E.Assign(value, x.Expression));
             shared = new Typed(value, x.Kind);
         }
-        Expression body = otherwise is { } e ? Coerce(e, kind, syntax.Else!, syntax).Expression : E.Constant(null, kind.ClrType());
-        for (var i = syntax.Branches.Count - 1; i >= 0; i--)
+        for (var i = 0; i < syntax.Branches.Count; i++)
         {
             var when = syntax.Branches[i].When;
-            var condition = value is null
+            var condition = operand is null
                 ? ToCondition(whens[i], when, syntax).Expression
                 : E.Call(ComparisonMethod(BinaryOperator.Equal), Compare(shared, whens[i], syntax.Operand!, when, syntax, when.Start));
-            body = E.Condition(CallMethod(Logic.IsTrue, condition), Coerce(thens[i], kind, syntax.Branches[i].Then, syntax).Expression, body);
+            statements.Add(E.IfThen(CallMethod(Logic.IsTrue, condition), E.Return(done, Coerce(thens[i], kind, syntax.Branches[i].Then, syntax).Expression)));
         }
-        if (value is not null) body = E.Block(body.Type, [value], E.Assign(value, operand!.Value.Expression), body);
+        statements.Add(E.Label(done, otherwise is { } e ? Coerce(e, kind, syntax.Else!, syntax).Expression : E.Constant(null, kind.ClrType())));
+        Expression body = E.Block(kind.ClrType(), variables, statements);
 
         var typed = new Typed(body, kind);
         var allConstant = operand is not { IsConstant: false } && whens.All(t => t.IsConstant) && thens.All(t => t.IsConstant) && otherwise is not { IsConstant: false };
@@ -383,6 +397,10 @@ internal sealed class Translator
             $"cannot compare {left.Kind.Describe()} with {right.Kind.Describe()}", Text, operatorOffset + 1);
         var site = SiteAt(operatorOffset, context);
         if (kind == ValueKind.Any) return CompareSameKind(kind, AsObject(left), AsObject(right), site);
+        if (kind == ValueKind.Number && left.Kind == ValueKind.Any && right is { IsConstant: true, Value: Numeric rightNumber })
+            return CallMethod(Comparisons.CompareValueWithNumber, left.Expression, Typed.ConstantOf(rightNumber, typeof(Numeric)), SiteAt(leftNode.Start, context));
+        if (kind == ValueKind.Number && right.Kind == ValueKind.Any && left is { IsConstant: true, Value: Numeric leftNumber })
+            return CallMethod(Comparisons.CompareNumberWithValue, Typed.ConstantOf(leftNumber, typeof(Numeric)), right.Expression, SiteAt(rightNode.Start, context));
         return CompareSameKind(kind, Coerce(left, kind, leftNode, context).Expression, Coerce(right, kind, rightNode, context).Expression, site);
     }
 
@@ -547,7 +565,7 @@ internal sealed class Translator
             ExceptionDispatchInfo.Capture(e.InnerException).Throw();
             throw;
         }
-        return new Typed(E.Constant(result, value.Expression.Type), value.Kind, true, result);
+        return new Typed(Typed.ConstantOf(result, value.Expression.Type), value.Kind, true, result);
     }
 
     public static ValueKind NumericResult(ValueKind kind) =>
@@ -558,8 +576,8 @@ internal sealed class Translator
     /// <summary>The source of a node, shortened, in single quotes, for messages.</summary>
     public string Quote(Syntax node)
     {
-        var source = Text[node.Start..node.End].ReplaceLineEndings(" ");
-        if (source.Length > 40) source = string.Concat(source.AsSpan(0, 39), "…");
+        var length = node.End - node.Start;
+        var source = (length > 40 ? string.Concat(Text.AsSpan(node.Start, 39), "…") : Text.Substring(node.Start, length)).ReplaceLineEndings(" ");
         return source.StartsWith('\'') ? source : source.Contains('\'') ? $"\"{source}\"" : $"'{source}'";
     }
 

@@ -68,6 +68,16 @@ public sealed class CaseAndCastTests
         Assert.Equal(11, Eval.CompileError("CASE WHEN 1 THEN 2 END").Column);
 
     [Fact]
+    public void Case_with_a_long_code_table_compiles_flat()
+    {
+        var branches = string.Join(" ", Enumerable.Range(0, 1000).Select(i => $"WHEN 'c{i}' THEN 'name {i}'"));
+        var compiled = Eval.Compile($"CASE code {branches} ELSE 'unknown' END", ("code", null));
+        Assert.Equal("name 999", compiled.Evaluate(["c999"]));
+        Assert.Equal("name 0", compiled.Evaluate(["c0"]));
+        Assert.Equal("unknown", compiled.Evaluate(["zz"]));
+    }
+
+    [Fact]
     public void Case_of_constants_is_folded() => Assert.Equal("b", Eval.Of("CASE 2 WHEN 1 THEN 'a' WHEN 2 THEN 'b' END"));
 
     public static TheoryData<string, object?> Casts => new()

@@ -213,6 +213,23 @@ public sealed class FunctionTests
     }
 
     [Fact]
+    public void Variadic_functions_take_many_arguments()
+    {
+        var many = string.Join(", ", Enumerable.Range(0, 1000).Select(_ => "x"));
+        Assert.Equal(7L, Eval.Of($"coalesce({many}, 7)", ("x", null)));
+        Assert.Equal(5L, Eval.Of($"greatest({many}, 1)", ("x", 5L)));
+        Assert.Equal(2000, ((string)Eval.Of($"concat({many})", ("x", "ab"))!).Length);
+    }
+
+    [Fact]
+    public void Greatest_skips_nulls_wherever_they_are()
+    {
+        Assert.Equal(3L, Eval.Of("greatest(NULL, x, 3)", ("x", null)));
+        Assert.Equal(4L, Eval.Of("greatest(x, NULL, 3)", ("x", 4L)));
+        Assert.Equal(3L, Eval.Of("least(x, 3, NULL)", ("x", null)));
+    }
+
+    [Fact]
     public void Coalesce_passes_row_values_through()
     {
         Assert.Equal(0L, Eval.Of("coalesce(x, 0)", ("x", null)));

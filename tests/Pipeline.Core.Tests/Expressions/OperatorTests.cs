@@ -173,6 +173,44 @@ public sealed class OperatorTests
     public void In_tests_membership(string text, bool expected) =>
         Assert.Equal(expected, Eval.IsTrue(text, ("x", "DE"), ("n", 2L), ("s", "2")));
 
+    [Theory]
+    [InlineData(2L, 2L, true)]
+    [InlineData(2L, 3L, null)]
+    [InlineData(null, 3L, null)]
+    public void In_with_computed_items_is_unknown_when_a_NULL_could_change_the_answer(long? n, long m, bool? expected)
+    {
+        Assert.Equal(expected, Eval.Of("n IN (m, NULL)", ("n", n), ("m", m)));
+        Assert.Equal(expected is null ? null : !expected, Eval.Of("n NOT IN (m, NULL)", ("n", n), ("m", m)));
+    }
+
+    [Fact]
+    public void In_with_many_items_compiles_flat()
+    {
+        var computed = string.Join(", ", Enumerable.Range(0, 500).Select(i => $"m + {i}"));
+        Assert.True(Eval.IsTrue($"n IN ({computed})", ("n", 499L), ("m", 0L)));
+        var constants = string.Join(", ", Enumerable.Range(0, 5000).Select(i => $"'c{i}'"));
+        Assert.True(Eval.IsTrue($"n IN ({constants})", ("n", "c4999"), ("m", 0L)));
+    }
+
+    [Theory]
+    [InlineData("600", true)]
+    [InlineData(600L, true)]
+    [InlineData(500.5, true)]
+    [InlineData("400", false)]
+    public void A_constant_may_stand_on_either_side_of_a_comparison(object amount, bool expected)
+    {
+        Assert.Equal(expected, Eval.IsTrue("500 < amount", ("amount", amount)));
+        Assert.Equal(expected, Eval.IsTrue("amount > 500", ("amount", amount)));
+    }
+
+    [Fact]
+    public void Text_that_is_not_a_number_on_the_right_is_reported_at_its_column()
+    {
+        var e = Eval.EvaluationError("500 < amount", ("amount", "abc"));
+        Assert.Equal(7, e.Column);
+        Assert.Contains("'abc'", e.Reason);
+    }
+
     [Fact]
     public void In_with_an_incomparable_constant_is_a_type_error_at_the_item()
     {
