@@ -326,17 +326,17 @@ internal static class FunctionCatalog
     /// <summary>The unit of date_add/date_diff: a constant string ('day') or a bare unit word (day).</summary>
     private static DateUnit Unit(FunctionCall c)
     {
-        const string units = "year, quarter, month, week, day, hour, minute, second or millisecond";
+        const string units = "(units: year, quarter, month, week, day, hour, minute, second, millisecond)";
         if (c.Node(0) is NameSyntax { Quoted: false } word)
         {
             return DateFunctions.Units.TryGetValue(word.Name, out var named) ? named
-                : throw c.Error(0, $"unknown unit '{word.Name}'{NameSuggestions.Hint(word.Name, DateFunctions.Units.Keys)}; use {units}", ExpressionErrorKind.Name);
+                : throw c.Error(0, $"unknown unit '{word.Name}'{NameSuggestions.Hint(word.Name, DateFunctions.Units.Keys)} {units}", ExpressionErrorKind.Name);
         }
         var value = c.Arg(0);
         if (!value.IsConstant || value.Value is not string text)
-            throw c.Error(0, $"the unit must be a constant such as 'day'; use {units}");
+            throw c.Error(0, $"the unit must be a constant such as 'day' {units}");
         return DateFunctions.Units.TryGetValue(text.Trim(), out var unit) ? unit
-            : throw c.Error(0, $"unknown unit {Values.Show(text)}{NameSuggestions.Hint(text, DateFunctions.Units.Keys)}; use {units}", ExpressionErrorKind.Name);
+            : throw c.Error(0, $"unknown unit {Values.Show(text)}{NameSuggestions.Hint(text, DateFunctions.Units.Keys)} {units}", ExpressionErrorKind.Name);
     }
 
     private static Typed FormatDate(FunctionCall c)
