@@ -117,7 +117,7 @@ internal static class Comparisons
     private static Family FamilyOf(object value) => value switch
     {
         string => Family.Text,
-        long or int or decimal or double or short or byte or sbyte or ushort or uint or ulong or float or Numeric => Family.Number,
+        long or int or decimal or double or short or byte or sbyte or ushort or uint or ulong or float => Family.Number,
         bool => Family.Boolean,
         DateOnly => Family.Date,
         DateTime or DateTimeOffset => Family.Timestamp,

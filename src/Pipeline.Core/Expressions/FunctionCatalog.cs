@@ -69,21 +69,21 @@ internal static class FunctionCatalog
         var all = new List<FunctionDefinition>
         {
             // text
-            new("lower", 1, 1, "lower(text)", c => Text(TextCall(TextFunctions.Lower, c.ArgAs(0, ValueKind.String), c.Culture))),
-            new("upper", 1, 1, "upper(text)", c => Text(TextCall(TextFunctions.Upper, c.ArgAs(0, ValueKind.String), c.Culture))),
-            new("trim", 1, 1, "trim(text)", c => Text(TextCall(TextFunctions.Trim, c.ArgAs(0, ValueKind.String)))),
-            new("ltrim", 1, 1, "ltrim(text)", c => Text(TextCall(TextFunctions.TrimStart, c.ArgAs(0, ValueKind.String)))),
-            new("rtrim", 1, 1, "rtrim(text)", c => Text(TextCall(TextFunctions.TrimEnd, c.ArgAs(0, ValueKind.String)))),
-            new("length", 1, 1, "length(text)", c => new Typed(TextCall(TextFunctions.Length, c.ArgAs(0, ValueKind.String)), ValueKind.Integer)),
+            new("lower", 1, 1, "lower(text)", c => Text(Call(TextFunctions.Lower, c.ArgAs(0, ValueKind.String), c.Culture))),
+            new("upper", 1, 1, "upper(text)", c => Text(Call(TextFunctions.Upper, c.ArgAs(0, ValueKind.String), c.Culture))),
+            new("trim", 1, 1, "trim(text)", c => Text(Call(TextFunctions.Trim, c.ArgAs(0, ValueKind.String)))),
+            new("ltrim", 1, 1, "ltrim(text)", c => Text(Call(TextFunctions.TrimStart, c.ArgAs(0, ValueKind.String)))),
+            new("rtrim", 1, 1, "rtrim(text)", c => Text(Call(TextFunctions.TrimEnd, c.ArgAs(0, ValueKind.String)))),
+            new("length", 1, 1, "length(text)", c => new Typed(Call(TextFunctions.Length, c.ArgAs(0, ValueKind.String)), ValueKind.Integer)),
             new("substr", 2, 3, "substr(text, start[, length]), start counting from 1", Substring),
             new("substring", 2, 3, "substring(text, start[, length]), start counting from 1", Substring),
-            new("replace", 3, 3, "replace(text, from, to)", c => Text(TextCall(TextFunctions.Replace, c.ArgAs(0, ValueKind.String), c.ArgAs(1, ValueKind.String), c.ArgAs(2, ValueKind.String)))),
+            new("replace", 3, 3, "replace(text, from, to)", c => Text(Call(TextFunctions.Replace, c.ArgAs(0, ValueKind.String), c.ArgAs(1, ValueKind.String), c.ArgAs(2, ValueKind.String)))),
             new("concat", 1, int.MaxValue, "concat(value, ...), skipping NULLs", Concat),
-            new("starts_with", 2, 2, "starts_with(text, prefix)", c => Bool(TextCall(TextFunctions.StartsWith, c.ArgAs(0, ValueKind.String), c.ArgAs(1, ValueKind.String)))),
-            new("ends_with", 2, 2, "ends_with(text, suffix)", c => Bool(TextCall(TextFunctions.EndsWith, c.ArgAs(0, ValueKind.String), c.ArgAs(1, ValueKind.String)))),
-            new("contains", 2, 2, "contains(text, part)", c => Bool(TextCall(TextFunctions.Contains, c.ArgAs(0, ValueKind.String), c.ArgAs(1, ValueKind.String)))),
-            new("left", 2, 2, "left(text, count)", c => Text(TextCall(TextFunctions.Left, c.ArgAs(0, ValueKind.String), c.ArgAs(1, ValueKind.Number), c.Site))),
-            new("right", 2, 2, "right(text, count)", c => Text(TextCall(TextFunctions.Right, c.ArgAs(0, ValueKind.String), c.ArgAs(1, ValueKind.Number), c.Site))),
+            new("starts_with", 2, 2, "starts_with(text, prefix)", c => Bool(Call(TextFunctions.StartsWith, c.ArgAs(0, ValueKind.String), c.ArgAs(1, ValueKind.String)))),
+            new("ends_with", 2, 2, "ends_with(text, suffix)", c => Bool(Call(TextFunctions.EndsWith, c.ArgAs(0, ValueKind.String), c.ArgAs(1, ValueKind.String)))),
+            new("contains", 2, 2, "contains(text, part)", c => Bool(Call(TextFunctions.Contains, c.ArgAs(0, ValueKind.String), c.ArgAs(1, ValueKind.String)))),
+            new("left", 2, 2, "left(text, count)", c => Text(Call(TextFunctions.Left, c.ArgAs(0, ValueKind.String), c.ArgAs(1, ValueKind.Number), c.Site))),
+            new("right", 2, 2, "right(text, count)", c => Text(Call(TextFunctions.Right, c.ArgAs(0, ValueKind.String), c.ArgAs(1, ValueKind.Number), c.Site))),
             new("lpad", 2, 3, "lpad(text, length[, fill])", c => Pad(c, TextFunctions.PadLeft)),
             new("rpad", 2, 3, "rpad(text, length[, fill])", c => Pad(c, TextFunctions.PadRight)),
             new("regexp_like", 2, 3, "regexp_like(text, pattern[, flags]), flags i, c, m, s, x", RegexpLike),
@@ -95,20 +95,20 @@ internal static class FunctionCatalog
             new("least", 1, int.MaxValue, "least(value, ...), ignoring NULLs", c => Extreme(c, greatest: false)),
 
             // numbers
-            new("abs", 1, 1, "abs(number)", c => SameKind(c, x => TextCall(NumberFunctions.Abs, x, c.Site))),
+            new("abs", 1, 1, "abs(number)", c => SameKind(c, x => Call(NumberFunctions.Abs, x, c.Site))),
             new("round", 1, 2, "round(number[, digits])", Round),
-            new("floor", 1, 1, "floor(number)", c => SameKind(c, x => TextCall(NumberFunctions.Floor, x))),
-            new("ceil", 1, 1, "ceil(number)", c => SameKind(c, x => TextCall(NumberFunctions.Ceiling, x))),
-            new("ceiling", 1, 1, "ceiling(number)", c => SameKind(c, x => TextCall(NumberFunctions.Ceiling, x))),
-            new("power", 2, 2, "power(base, exponent)", c => new Typed(TextCall(NumberFunctions.Power, c.ArgAs(0, ValueKind.Number), c.ArgAs(1, ValueKind.Number), c.Site), ValueKind.Double)),
-            new("sqrt", 1, 1, "sqrt(number)", c => new Typed(TextCall(NumberFunctions.Sqrt, c.ArgAs(0, ValueKind.Number), c.Site), ValueKind.Double)),
+            new("floor", 1, 1, "floor(number)", c => SameKind(c, x => Call(NumberFunctions.Floor, x))),
+            new("ceil", 1, 1, "ceil(number)", c => SameKind(c, x => Call(NumberFunctions.Ceiling, x))),
+            new("ceiling", 1, 1, "ceiling(number)", c => SameKind(c, x => Call(NumberFunctions.Ceiling, x))),
+            new("power", 2, 2, "power(base, exponent)", c => new Typed(Call(NumberFunctions.Power, c.ArgAs(0, ValueKind.Number), c.ArgAs(1, ValueKind.Number), c.Site), ValueKind.Double)),
+            new("sqrt", 1, 1, "sqrt(number)", c => new Typed(Call(NumberFunctions.Sqrt, c.ArgAs(0, ValueKind.Number), c.Site), ValueKind.Double)),
             new("mod", 2, 2, "mod(dividend, divisor)", Mod),
             new("to_number", 1, 1, "to_number(value), reading text in the culture of the options", ToNumber),
             new("to_string", 1, 2, "to_string(value[, format]), a .NET format such as 'N2' or 'yyyy-MM-dd'", ToText),
 
             // dates and times
-            new("now", 0, 0, "now()", c => new Typed(TextCall(DateFunctions.Now, c.Time), ValueKind.Timestamp)) { IsVolatile = true },
-            new("today", 0, 0, "today()", c => new Typed(TextCall(DateFunctions.Today, c.Time), ValueKind.Date)) { IsVolatile = true },
+            new("now", 0, 0, "now()", c => new Typed(Call(DateFunctions.Now, c.Time), ValueKind.Timestamp)) { IsVolatile = true },
+            new("today", 0, 0, "today()", c => new Typed(Call(DateFunctions.Today, c.Time), ValueKind.Date)) { IsVolatile = true },
             new("year", 1, 1, "year(date)", c => Part(c, DateFunctions.Year)),
             new("month", 1, 1, "month(date)", c => Part(c, DateFunctions.Month)),
             new("day", 1, 1, "day(date)", c => Part(c, DateFunctions.Day)),
@@ -124,7 +124,7 @@ internal static class FunctionCatalog
         return all.ToDictionary(f => f.Name, StringComparer.OrdinalIgnoreCase);
     }
 
-    private static MethodCallExpression TextCall(Delegate method, params Expression[] arguments) => Translator.CallMethod(method, arguments);
+    private static MethodCallExpression Call(Delegate method, params Expression[] arguments) => Translator.CallMethod(method, arguments);
 
     private static Typed Text(Expression e) => new(e, ValueKind.String);
 
@@ -136,14 +136,14 @@ internal static class FunctionCatalog
         var start = c.ArgAs(1, ValueKind.Number);
         var hasLength = c.Count == 3;
         var length = hasLength ? c.ArgAs(2, ValueKind.Number) : E.Constant(null, typeof(Numeric?));
-        return Text(TextCall(TextFunctions.Substring, text, start, length, E.Constant(hasLength), c.Site));
+        return Text(Call(TextFunctions.Substring, text, start, length, E.Constant(hasLength), c.Site));
     }
 
     private static Typed Concat(FunctionCall c)
     {
         var text = E.Variable(typeof(string), "text");
         var statements = new List<Expression> { E.Assign(text, E.Constant("")) };
-        for (var i = 0; i < c.Count; i++) statements.Add(E.Assign(text, TextCall(TextFunctions.ConcatSkippingNulls, text, c.ArgAs(i, ValueKind.String))));
+        for (var i = 0; i < c.Count; i++) statements.Add(E.Assign(text, Call(TextFunctions.ConcatSkippingNulls, text, c.ArgAs(i, ValueKind.String))));
         statements.Add(text);
         return Text(E.Block(typeof(string), [text], statements));
     }
@@ -153,7 +153,7 @@ internal static class FunctionCatalog
         var text = c.ArgAs(0, ValueKind.String);
         var length = c.ArgAs(1, ValueKind.Number);
         var fill = c.Count == 3 ? c.ArgAs(2, ValueKind.String) : E.Constant(" ");
-        return Text(TextCall(pad, text, length, fill, c.Site));
+        return Text(Call(pad, text, length, fill, c.Site));
     }
 
     private static Typed RegexpLike(FunctionCall c)
@@ -180,9 +180,9 @@ internal static class FunctionCatalog
             {
                 throw c.Error(1, $"invalid regular expression {Values.Show(constant)}: {e.Message}", ExpressionErrorKind.Value);
             }
-            return Bool(TextCall(TextFunctions.RegexLike, subject, E.Constant(regex), c.Site));
+            return Bool(Call(TextFunctions.RegexLike, subject, E.Constant(regex), c.Site));
         }
-        return Bool(TextCall(TextFunctions.RegexLikeDynamic, subject, pattern.Expression, E.Constant(options), c.Site));
+        return Bool(Call(TextFunctions.RegexLikeDynamic, subject, pattern.Expression, E.Constant(options), c.Site));
     }
 
     private static Typed Coalesce(FunctionCall c)
@@ -214,7 +214,7 @@ internal static class FunctionCatalog
             c.Translator.Compare(new Typed(value, first.Kind), second, c.Node(0), c.Node(1), c.Syntax, c.Node(1).Start));
         var body = E.Block(value.Type, [value],
             E.Assign(value, first.Expression),
-            E.Condition(TextCall(Logic.IsTrue, equal), E.Constant(null, value.Type), value));
+            E.Condition(Call(Logic.IsTrue, equal), E.Constant(null, value.Type), value));
         return new Typed(body, first.Kind);
     }
 
@@ -235,7 +235,7 @@ internal static class FunctionCatalog
         {
             statements.Add(E.Assign(next, c.Convert(arguments[i], i, kind).Expression));
             statements.Add(E.IfThen(
-                E.AndAlso(E.Not(Translator.IsNull(next)), E.OrElse(Translator.IsNull(best), E.Not(TextCall(Logic.IsTrue, keepBest)))),
+                E.AndAlso(E.Not(Translator.IsNull(next)), E.OrElse(Translator.IsNull(best), E.Not(Call(Logic.IsTrue, keepBest)))),
                 E.Assign(best, next)));
         }
         statements.Add(best);
@@ -266,7 +266,7 @@ internal static class FunctionCatalog
         var argument = c.Arg(0);
         var number = c.Convert(argument, 0, ValueKind.Number).Expression;
         var digits = c.Count == 2 ? c.ArgAs(1, ValueKind.Number) : Typed.ConstantOf(new Numeric(0L), typeof(Numeric?));
-        return new Typed(TextCall(NumberFunctions.Round, number, digits, c.Site), Translator.NumericResult(argument.Kind));
+        return new Typed(Call(NumberFunctions.Round, number, digits, c.Site), Translator.NumericResult(argument.Kind));
     }
 
     private static Typed Mod(FunctionCall c)
@@ -274,7 +274,7 @@ internal static class FunctionCatalog
         var a = c.Arg(0);
         var b = c.Arg(1);
         var kind = ValueKinds.PromoteNumeric(Translator.NumericResult(a.Kind), Translator.NumericResult(b.Kind));
-        return new Typed(TextCall(Arithmetic.Remainder, c.Convert(a, 0, ValueKind.Number).Expression, c.Convert(b, 1, ValueKind.Number).Expression, c.Site), kind);
+        return new Typed(Call(Arithmetic.Remainder, c.Convert(a, 0, ValueKind.Number).Expression, c.Convert(b, 1, ValueKind.Number).Expression, c.Site), kind);
     }
 
     private static Typed ToNumber(FunctionCall c)
@@ -282,7 +282,7 @@ internal static class FunctionCatalog
         var value = c.Arg(0);
         if (value.Kind.IsNumeric() || value.Kind == ValueKind.Null) return c.Convert(value, 0, ValueKind.Number);
         if (value.Kind is not (ValueKind.String or ValueKind.Any)) throw c.Translator.Mismatch(value.Kind, ValueKind.Number, c.Node(0));
-        return new Typed(TextCall(NumberFunctions.ToNumber, Translator.AsObject(value), c.Culture, c.Site), ValueKind.Number);
+        return new Typed(Call(NumberFunctions.ToNumber, Translator.AsObject(value), c.Culture, c.Site), ValueKind.Number);
     }
 
     private static Typed ToText(FunctionCall c)
@@ -290,11 +290,11 @@ internal static class FunctionCatalog
         var value = c.Arg(0);
         if (c.Count == 1) return c.Convert(value, 0, ValueKind.String);
         var format = c.ArgAs(1, ValueKind.String);
-        return Text(TextCall(TextFunctions.Format, Translator.AsObject(value), format, c.Culture, c.Site));
+        return Text(Call(TextFunctions.Format, Translator.AsObject(value), format, c.Culture, c.Site));
     }
 
     private static Typed Part(FunctionCall c, Func<DateTimeOffset?, Numeric?> part) =>
-        new(TextCall(part, c.ArgAs(0, ValueKind.Timestamp)), ValueKind.Integer);
+        new(Call(part, c.ArgAs(0, ValueKind.Timestamp)), ValueKind.Integer);
 
     private static Typed DateAdd(FunctionCall c)
     {
@@ -307,11 +307,11 @@ internal static class FunctionCatalog
             case ValueKind.Null:
                 return Typed.Constant(null, DateFunctions.IsCalendarUnit(unit) ? ValueKind.Date : ValueKind.Timestamp);
             case ValueKind.Date when DateFunctions.IsCalendarUnit(unit):
-                return new Typed(TextCall(DateFunctions.AddToDate, u, amount, date.Expression, c.Site), ValueKind.Date);
+                return new Typed(Call(DateFunctions.AddToDate, u, amount, date.Expression, c.Site), ValueKind.Date);
             case ValueKind.Date or ValueKind.Timestamp:
-                return new Typed(TextCall(DateFunctions.AddToTimestamp, u, amount, c.Convert(date, 2, ValueKind.Timestamp).Expression, c.Site), ValueKind.Timestamp);
+                return new Typed(Call(DateFunctions.AddToTimestamp, u, amount, c.Convert(date, 2, ValueKind.Timestamp).Expression, c.Site), ValueKind.Timestamp);
             case ValueKind.Any or ValueKind.String:
-                return new Typed(TextCall(DateFunctions.AddToValue, u, amount, Translator.AsObject(date), c.Site), ValueKind.Any);
+                return new Typed(Call(DateFunctions.AddToValue, u, amount, Translator.AsObject(date), c.Site), ValueKind.Any);
             default:
                 throw c.Translator.Mismatch(date.Kind, ValueKind.Date, c.Node(2));
         }
@@ -320,7 +320,7 @@ internal static class FunctionCatalog
     private static Typed DateDiff(FunctionCall c)
     {
         var unit = Unit(c);
-        return new Typed(TextCall(DateFunctions.Diff, E.Constant(unit), c.ArgAs(1, ValueKind.Timestamp), c.ArgAs(2, ValueKind.Timestamp)), ValueKind.Integer);
+        return new Typed(Call(DateFunctions.Diff, E.Constant(unit), c.ArgAs(1, ValueKind.Timestamp), c.ArgAs(2, ValueKind.Timestamp)), ValueKind.Integer);
     }
 
     /// <summary>The unit of date_add/date_diff: a constant string ('day') or a bare unit word (day).</summary>
@@ -345,12 +345,12 @@ internal static class FunctionCatalog
         var format = c.Convert(c.Arg(1), 1, ValueKind.String);
         if (format is { IsConstant: true, Value: string f } && !DateFunctions.IsValidFormat(f, c.Translator.Options.Culture))
             throw c.Error(1, $"invalid date format {Values.Show(f)}", ExpressionErrorKind.Value);
-        return Text(TextCall(DateFunctions.Format, date, format.Expression, c.Culture, c.Site));
+        return Text(Call(DateFunctions.Format, date, format.Expression, c.Culture, c.Site));
     }
 
     private static Typed Parse<T>(FunctionCall c, ValueKind kind, Func<string?, string?, CultureInfo, Site, T> parseExact)
     {
         if (c.Count == 1) return c.Convert(c.Arg(0), 0, kind);
-        return new Typed(TextCall(parseExact, c.ArgAs(0, ValueKind.String), c.ArgAs(1, ValueKind.String), c.Culture, c.Site), kind);
+        return new Typed(Call(parseExact, c.ArgAs(0, ValueKind.String), c.ArgAs(1, ValueKind.String), c.Culture, c.Site), kind);
     }
 }

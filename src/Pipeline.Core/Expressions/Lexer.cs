@@ -134,7 +134,6 @@ internal static class Lexer
             '&' => "; write AND",
             '|' => "; write OR, or || to join text",
             '!' => "; write NOT, or != for 'not equal'",
-            '"' or '[' => "",
             '`' => "; quote names with \"double quotes\" or [brackets]",
             _ => "",
         };

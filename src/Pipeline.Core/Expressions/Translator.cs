@@ -41,7 +41,7 @@ internal sealed class Translator
         var evaluate = E.Lambda<Func<object?[], object?>>(AsObject(body), _row).Compile();
         return new CompiledExpression(
             Text,
-            _referenced.ToArray(),
+            _referenced.ToArray().AsReadOnly(),
             body.Kind.ToFieldType(),
             _names.Count,
             evaluate,

@@ -46,7 +46,6 @@ internal static class Values
         short or byte or sbyte or ushort or uint => new Numeric(Convert.ToInt64(value, CultureInfo.InvariantCulture)),
         ulong u => u <= long.MaxValue ? new Numeric((long)u) : new Numeric((decimal)u),
         float f => new Numeric((double)f),
-        Numeric n => n,
         _ => throw site.Fail($"cannot use {Show(value)} as a number"),
     };
 
@@ -141,7 +140,6 @@ internal static class Values
         DateOnly d => DateText(d),
         DateTime dt => TimestampText(FromDateTime(dt)),
         DateTimeOffset t => TimestampText(t),
-        Numeric n => n.ToString(),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString(),
     };
