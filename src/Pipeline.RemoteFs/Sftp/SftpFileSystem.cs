@@ -226,7 +226,7 @@ internal sealed class SftpFileSystem : IRemoteFileSystem
         {
             return null;
         }
-        var partial = siblings.Where(s => pattern.IsMatch(s.Name) && s.Attributes.IsRegularFile).MaxBy(s => s.Attributes.Size);
+        var partial = siblings.Where(s => pattern.IsMatch(s.Name) && s.Attributes.IsRegularFile).OrderByDescending(s => s.Attributes.Size).FirstOrDefault();
         if (partial.Name is not null)
         {
             var temporary = parent.TrimEnd('/') + "/" + partial.Name;

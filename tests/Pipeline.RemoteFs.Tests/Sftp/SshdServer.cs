@@ -139,6 +139,52 @@ public sealed class SshdServer : IDisposable
         _sshd = null;
     }
 
+    public bool IsRunning => _sshd is { HasExited: false };
+
+    /// <summary>Stops (SIGSTOP) every session process of sshd, as a hung server; <see cref="Resume"/> continues them.</summary>
+    public void Freeze() => Signal("STOP");
+
+    public void Resume() => Signal("CONT");
+
+    private void Signal(string signal)
+    {
+        if (_sshd is null) return;
+        var sessions = Descendants(_sshd.Id);
+        if (sessions.Count == 0) return;
+        using var kill = Process.Start("kill", new[] { "-" + signal }.Concat(sessions.Select(p => p.ToString())))!;
+        kill.WaitForExit();
+    }
+
+    private static List<int> Descendants(int root)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                parents[pid] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
+            }
+            catch (IOException)
+            {
+            }
+        }
+        var found = new List<int>();
+        var queue = new Queue<int>([root]);
+        while (queue.Count > 0)
+        {
+            var parent = queue.Dequeue();
+            foreach (var (pid, ppid) in parents)
+            {
+                if (ppid != parent) continue;
+                found.Add(pid);
+                queue.Enqueue(pid);
+            }
+        }
+        return found;
+    }
+
     /// <summary>Starts sshd and waits until it says it is listening.</summary>
     public void Start()
     {
@@ -193,7 +239,7 @@ public sealed class SshdServer : IDisposable
         return output.Trim();
     }
 
-    private static void SetMode(string path, int mode)
+    internal static void SetMode(string path, int mode)
     {
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, (UnixFileMode)mode);
     }
