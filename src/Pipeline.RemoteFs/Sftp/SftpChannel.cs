@@ -21,6 +21,7 @@ internal sealed class SftpChannel : IAsyncDisposable
     private readonly Stream _output;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentDictionary<uint, PendingRequest> _pending = new();
+    private int _outstanding; // _pending's count, without taking all its locks
     private readonly StringBuilder _stderr = new();
     private readonly TaskCompletionSource _stderrClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TimeProvider _time;
@@ -73,7 +74,7 @@ internal sealed class SftpChannel : IAsyncDisposable
     public bool IsAlive => _failure is null && !_process.HasExited;
 
     /// <summary>Requests in flight.</summary>
-    public int Outstanding => _pending.Count;
+    public int Outstanding => Volatile.Read(ref _outstanding);
 
     /// <summary>Streams (reads and writes of files) using this channel now.</summary>
     public int ActiveTransfers => Volatile.Read(ref _activeTransfers);
@@ -256,7 +257,7 @@ internal sealed class SftpChannel : IAsyncDisposable
                 }
                 Volatile.Write(ref _lastProgress, _time.GetTimestamp());
                 var response = new SftpResponse(buffer, length);
-                if (_pending.TryRemove(response.RequestId, out var pending))
+                if (TryTake(response.RequestId, out var pending))
                     pending.Complete(response, this);
                 else
                     response.Dispose(); // an answer to nothing we asked: ignore it
@@ -321,7 +322,7 @@ internal sealed class SftpChannel : IAsyncDisposable
         var id = Interlocked.Increment(ref _nextId);
         request.SetRequestId(id);
         var pending = new PendingRequest(closeHandleIfAbandoned);
-        if (_pending.IsEmpty) Volatile.Write(ref _lastProgress, _time.GetTimestamp());
+        if (Interlocked.Increment(ref _outstanding) == 1) Volatile.Write(ref _lastProgress, _time.GetTimestamp());
         _pending[id] = pending;
         try
         {
@@ -329,14 +330,14 @@ internal sealed class SftpChannel : IAsyncDisposable
         }
         catch
         {
-            _pending.TryRemove(id, out _);
+            TryTake(id, out _);
             throw;
         }
         try
         {
             if (_failure is not null)
             {
-                _pending.TryRemove(id, out _);
+                TryTake(id, out _);
                 ThrowIfFailed();
             }
             // Never cancel a write half-way: the stream would lose its framing.
@@ -351,6 +352,13 @@ internal sealed class SftpChannel : IAsyncDisposable
             _writeLock.Release();
         }
         return pending;
+    }
+
+    private bool TryTake(uint id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PendingRequest? pending)
+    {
+        if (!_pending.TryRemove(id, out pending)) return false;
+        Interlocked.Decrement(ref _outstanding);
+        return true;
     }
 
     /// <summary>Sends a request whose answer nobody waits for (closing an abandoned handle).</summary>
@@ -409,7 +417,7 @@ internal sealed class SftpChannel : IAsyncDisposable
 
     private void CheckProgress()
     {
-        if (_pending.IsEmpty || _failure is not null) return;
+        if (Outstanding == 0 || _failure is not null) return;
         if (_time.GetElapsedTime(Volatile.Read(ref _lastProgress)) > _operationTimeout)
             Fail(new SftpChannelException(RemoteErrorKind.Timeout,
                 $"The server answered nothing for {_operationTimeout.TotalSeconds:0.#} s (the operation timeout); the connection was closed."), kill: true);
@@ -421,7 +429,7 @@ internal sealed class SftpChannel : IAsyncDisposable
         if (Interlocked.CompareExchange(ref _failure, failure, null) is not null) return;
         foreach (var id in _pending.Keys)
         {
-            if (_pending.TryRemove(id, out var pending))
+            if (TryTake(id, out var pending))
                 pending.Fail(failure);
         }
         if (kill) SshChildProcesses.Kill(_process);

@@ -68,6 +68,26 @@ internal sealed class SftpPacketWriter : IDisposable
         _length += value.Length;
     }
 
+    /// <summary>The number of bytes written so far (the length prefix included).</summary>
+    public int Length => _length;
+
+    /// <summary>Leaves room for a uint32 filled in later by <see cref="PatchUInt32"/>; returns its position.</summary>
+    public int ReserveUInt32()
+    {
+        WriteUInt32(0);
+        return _length - 4;
+    }
+
+    public void PatchUInt32(int position, uint value) => BinaryPrimitives.WriteUInt32BigEndian(_buffer.AsSpan(position), value);
+
+    /// <summary>Appends bytes without a length prefix (the data of a WRITE, after a reserved length).</summary>
+    public void WriteRaw(ReadOnlySpan<byte> value)
+    {
+        Ensure(value.Length);
+        value.CopyTo(_buffer.AsSpan(_length));
+        _length += value.Length;
+    }
+
     public void WriteAttributes(in SftpAttributes attributes)
     {
         var flags = attributes.Flags & ~SftpAttributeFlags.Extended;

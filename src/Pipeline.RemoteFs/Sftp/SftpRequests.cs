@@ -3,25 +3,18 @@ namespace Pipeline.RemoteFs.Sftp;
 /// <summary>The requests of SFTP v3 and the OpenSSH extensions, one method each, on a channel.</summary>
 internal static class SftpRequests
 {
-    public static async Task<SftpAttributes> StatAsync(this SftpChannel channel, string path, bool followLinks, CancellationToken cancellationToken)
+    public static async Task<SftpAttributes> StatAsync(this SftpChannel channel, string path, bool followLinks, CancellationToken cancellationToken) =>
+        await channel.TryStatAsync(path, followLinks, cancellationToken).ConfigureAwait(false)
+        ?? throw new SftpStatusException(SftpStatusCode.NoSuchFile, "");
+
+    /// <summary>STAT or LSTAT, with <c>null</c> when nothing is there (without an exception: uploads ask this of every new file).</summary>
+    public static async Task<SftpAttributes?> TryStatAsync(this SftpChannel channel, string path, bool followLinks, CancellationToken cancellationToken)
     {
         using var request = new SftpPacketWriter(followLinks ? SftpPacketType.Stat : SftpPacketType.Lstat);
         request.WriteString(path);
         using var response = await channel.RequestAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.Type == SftpPacketType.Status && response.Reader().ReadUInt32() == (uint)SftpStatusCode.NoSuchFile) return null;
         return response.ReadAttributes();
-    }
-
-    /// <summary>STAT or LSTAT, with <c>null</c> when nothing is there.</summary>
-    public static async Task<SftpAttributes?> TryStatAsync(this SftpChannel channel, string path, bool followLinks, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await channel.StatAsync(path, followLinks, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SftpStatusException ex) when (ex.Code == SftpStatusCode.NoSuchFile)
-        {
-            return null;
-        }
     }
 
     public static async Task<SftpAttributes> FstatAsync(this SftpChannel channel, byte[] handle, CancellationToken cancellationToken)

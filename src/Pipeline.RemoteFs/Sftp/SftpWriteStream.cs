@@ -16,7 +16,9 @@ internal sealed class SftpWriteStream : RemoteWriteStream
     private readonly WriteOptions _options;
     private readonly bool _fsync;
     private readonly int _window;
-    private readonly byte[] _buffer;
+    private readonly int _chunk;
+    private SftpPacketWriter? _packet; // the WRITE being filled: the data goes straight into the packet
+    private int _lengthPosition;
     private readonly Queue<Task<SftpResponse>> _inFlight = new();
     private int _buffered;
     private long _offset;
@@ -37,7 +39,7 @@ internal sealed class SftpWriteStream : RemoteWriteStream
         _options = options;
         _window = window;
         _fsync = fsync;
-        _buffer = new byte[chunk];
+        _chunk = chunk;
         channel.BeginTransfer();
     }
 
@@ -58,11 +60,18 @@ internal sealed class SftpWriteStream : RemoteWriteStream
         ThrowIfUnusable();
         while (buffer.Length > 0)
         {
-            var count = Math.Min(buffer.Length, _buffer.Length - _buffered);
-            buffer.Span[..count].CopyTo(_buffer.AsSpan(_buffered));
+            if (_packet is null)
+            {
+                _packet = new SftpPacketWriter(SftpPacketType.Write, _handle.Length + 32 + _chunk);
+                _packet.WriteBytes(_handle);
+                _packet.WriteUInt64((ulong)_offset);
+                _lengthPosition = _packet.ReserveUInt32();
+            }
+            var count = Math.Min(buffer.Length, _chunk - _buffered);
+            _packet.WriteRaw(buffer.Span[..count]);
             _buffered += count;
             buffer = buffer[count..];
-            if (_buffered == _buffer.Length)
+            if (_buffered == _chunk)
                 await Guard(() => SendBufferAsync(cancellationToken)).ConfigureAwait(false);
         }
     }
@@ -125,11 +134,10 @@ internal sealed class SftpWriteStream : RemoteWriteStream
 
     private async Task SendBufferAsync(CancellationToken cancellationToken)
     {
-        if (_buffered == 0) return;
-        using var request = new SftpPacketWriter(SftpPacketType.Write, _buffered + _handle.Length + 32);
-        request.WriteBytes(_handle);
-        request.WriteUInt64((ulong)_offset);
-        request.WriteBytes(_buffer.AsSpan(0, _buffered));
+        if (_packet is null) return;
+        using var request = _packet;
+        _packet = null;
+        request.PatchUInt32(_lengthPosition, (uint)_buffered);
         var pending = await _channel.SendAsync(request, cancellationToken).ConfigureAwait(false);
         _inFlight.Enqueue(pending.Task);
         _offset += _buffered;
@@ -185,6 +193,8 @@ internal sealed class SftpWriteStream : RemoteWriteStream
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         try
         {
+            _packet?.Dispose();
+            _packet = null;
             if (_committed) return;
             foreach (var write in _inFlight)
                 _ = write.ContinueWith(static t =>
