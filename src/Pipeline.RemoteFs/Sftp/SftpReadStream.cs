@@ -162,7 +162,7 @@ internal sealed class SftpReadStream : Stream
                 if (t.IsCompletedSuccessfully) t.Result.Dispose();
             }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         _inFlight.Clear();
-        await _channel.CloseQuietlyAsync(_handle).ConfigureAwait(false);
+        await _channel.CloseWithoutWaitingAsync(_handle).ConfigureAwait(false);
         _channel.EndTransfer();
         GC.SuppressFinalize(this);
     }

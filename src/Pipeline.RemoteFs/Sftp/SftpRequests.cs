@@ -96,6 +96,24 @@ internal static class SftpRequests
         }
     }
 
+    /// <summary>Sends CLOSE without waiting for its answer (a read handle: nothing to learn from it, one round trip saved).</summary>
+    public static async Task CloseWithoutWaitingAsync(this SftpChannel channel, byte[] handle)
+    {
+        using var request = new SftpPacketWriter(SftpPacketType.Close);
+        request.WriteBytes(handle);
+        try
+        {
+            var pending = await channel.SendAsync(request, CancellationToken.None).ConfigureAwait(false);
+            _ = pending.Task.ContinueWith(static t =>
+            {
+                if (t.IsCompletedSuccessfully) t.Result.Dispose();
+            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        catch (SftpChannelException)
+        {
+        }
+    }
+
     public static Task RemoveAsync(this SftpChannel channel, string path, CancellationToken cancellationToken) =>
         channel.StatusRequestAsync(SftpPacketType.Remove, request => request.WriteString(path), cancellationToken);
 
