@@ -302,7 +302,7 @@ public sealed class SftpFileSystemTests(SshdServer server)
         var dir = NewDirectory();
         File.WriteAllText(server.Local($"{dir}/rel.txt"), "rel");
         await using var fs = await server.ConnectAsync();
-        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var home = SshdServer.HomeDirectory();
 
         Assert.Equal(server.Local($"{dir}/rel.txt"), fs.Resolve($"{dir}/rel.txt"));
         Assert.Equal("rel", Encoding.UTF8.GetString(await fs.ReadAllAsync(server.Local($"{dir}/rel.txt"))));

@@ -127,7 +127,11 @@ public sealed class SshdServer : IDisposable
         (SftpFileSystem)await new SftpFileSystemProvider().ConnectAsync(endpoint ?? Endpoint(), options ?? Options());
 
     /// <summary>A path in the data directory, for checking on the server's side.</summary>
-    public string Local(string name) => Path.Combine(DataDirectory, name);
+    public string Local(string name) => Path.Combine(Require().DataDirectory, name);
+
+    /// <summary>The current account's home directory as the system records it (what sshd starts a session in).</summary>
+    public static string HomeDirectory() =>
+        File.ReadAllLines("/etc/passwd").Select(line => line.Split(':')).First(fields => fields[0] == Environment.UserName)[5];
 
     /// <summary>Kills sshd and every session it runs, as a crash would.</summary>
     public void Kill()
