@@ -157,7 +157,7 @@ internal sealed class SftpChannel : IAsyncDisposable
         {
             ArrayPool<byte>.Shared.Return(version);
         }
-        _reader = Task.Run(ReadLoopAsync, CancellationToken.None);
+        _reader = StartReader();
         _watchdog = _time.CreateTimer(_ => CheckProgress(), null, WatchdogPeriod, WatchdogPeriod);
 
         Task<SftpResponse>? limits = null;
@@ -238,19 +238,57 @@ internal sealed class SftpChannel : IAsyncDisposable
         return true;
     }
 
-    private async Task ReadLoopAsync()
+    /// <summary>
+    /// The reader runs on a thread of its own with blocking reads: streaming a large file through the thread pool's
+    /// asynchronous pipe reads cost several times the CPU (a wake-up per 64 KiB pipe read).
+    /// </summary>
+    private Task StartReader()
     {
-        var header = new byte[4];
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                ReadLoop();
+            }
+            finally
+            {
+                done.TrySetResult();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = $"sftp reader (ssh {ProcessId})",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private bool ReadExactly(Span<byte> buffer)
+    {
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            var n = _output.Read(buffer[read..]);
+            if (n == 0) return false;
+            read += n;
+        }
+        return true;
+    }
+
+    private void ReadLoop()
+    {
+        Span<byte> header = stackalloc byte[4];
         try
         {
             while (true)
             {
-                if (!await ReadExactlyAsync(header, 4).ConfigureAwait(false)) break;
+                if (!ReadExactly(header)) break;
                 var length = BinaryPrimitives.ReadInt32BigEndian(header);
                 if (length < 5 || length > MaxIncomingPacket)
                     throw new SftpChannelException(RemoteErrorKind.Protocol, $"The server sent a packet length of {length}.");
                 var buffer = ArrayPool<byte>.Shared.Rent(length);
-                if (!await ReadExactlyAsync(buffer, length).ConfigureAwait(false))
+                if (!ReadExactly(buffer.AsSpan(0, length)))
                 {
                     ArrayPool<byte>.Shared.Return(buffer);
                     break;
@@ -263,7 +301,7 @@ internal sealed class SftpChannel : IAsyncDisposable
                     response.Dispose(); // an answer to nothing we asked: ignore it
             }
             if (_failure is null)
-                Fail(await ExitErrorAsync().ConfigureAwait(false), kill: true);
+                Fail(ExitErrorAsync().GetAwaiter().GetResult(), kill: true);
         }
         catch (SftpChannelException ex)
         {
@@ -273,7 +311,7 @@ internal sealed class SftpChannel : IAsyncDisposable
         {
             Fail(_failure ?? (ex is SftpProtocolException
                 ? new SftpChannelException(RemoteErrorKind.Protocol, ex.Message, ex)
-                : await ExitErrorAsync().ConfigureAwait(false)), kill: true);
+                : ExitErrorAsync().GetAwaiter().GetResult()), kill: true);
         }
     }
 
@@ -340,8 +378,10 @@ internal sealed class SftpChannel : IAsyncDisposable
                 TryTake(id, out _);
                 ThrowIfFailed();
             }
-            // Never cancel a write half-way: the stream would lose its framing.
-            await _input.WriteAsync(request.Complete(), CancellationToken.None).ConfigureAwait(false);
+            // A blocking write, never cancelled half-way (the stream would lose its framing). Asynchronous pipe
+            // writes cost a thread-pool wake-up per 64 KiB; this blocks one thread at most per channel, for as long as
+            // ssh takes to drain the pipe (bounded by the operation timeout, after which ssh is killed).
+            _input.Write(request.Complete().Span);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)
         {

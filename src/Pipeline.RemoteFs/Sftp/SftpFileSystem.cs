@@ -166,9 +166,11 @@ internal sealed class SftpFileSystem : IRemoteFileSystem
             var existing = channel.TryStatAsync(full, true, cancellationToken);
             if (options.Resume)
             {
-                var resumed = await ResumeAsync(channel, full, options, await existing.ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                var found = await existing.ConfigureAwait(false);
+                if (found is { IsDirectory: true }) throw new RemoteFsException(RemoteErrorKind.Conflict, "A directory exists where the file was to be written", full, Endpoint);
+                if (found is not null && !options.Overwrite) throw new RemoteFsException(RemoteErrorKind.Conflict, "The file already exists", full, Endpoint);
+                var resumed = await ResumeAsync(channel, full, options, found, cancellationToken).ConfigureAwait(false);
                 if (resumed is not null) return resumed;
-                existing = Task.FromResult<SftpAttributes?>(null);
             }
             var temporary = RemotePath.TemporarySibling(full);
             var open = OpenNewAsync(channel, temporary, cancellationToken);

@@ -371,4 +371,23 @@ public sealed class SftpFileSystemTests(SshdServer server)
         Assert.Equal(tail, end);
         Assert.Equal(new byte[1000].Concat(tail[..1000]), straddle);
     }
+
+    [SshdFact]
+    public async Task Resumed_upload_without_a_partial_file_appends_to_the_existing_file()
+    {
+        var dir = NewDirectory();
+        File.WriteAllText(server.Local($"{dir}/log.txt"), "abc");
+        await using var fs = await server.ConnectAsync();
+
+        await using (var stream = await fs.OpenWriteAsync($"{dir}/log.txt", new WriteOptions { Resume = true }))
+        {
+            Assert.Equal(3, stream.Position);
+            Assert.Equal("abc", File.ReadAllText(server.Local($"{dir}/log.txt")));
+            await stream.WriteAsync(Encoding.UTF8.GetBytes("def"));
+            await stream.CommitAsync();
+        }
+
+        Assert.Equal("abcdef", File.ReadAllText(server.Local($"{dir}/log.txt")));
+        Assert.Single(Directory.GetFiles(server.Local(dir)));
+    }
 }
