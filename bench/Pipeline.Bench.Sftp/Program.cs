@@ -1,0 +1,103 @@
+// Times the SFTP provider on the same transfers that bench/sftp.sh gives OpenSSH's sftp and scp, against the same sshd.
+// Usage: Pipeline.Bench.Sftp --endpoint sftp://user@127.0.0.1:PORT/REMOTE_DIR --key FILE --known-hosts FILE
+//          --local DIR [--results FILE] [--label NAME] [--set key=value]... [--parallel N] [--only big|small]
+// Every run connects inside its timed region, as sftp and scp do. Results: "label<TAB>case<TAB>seconds<TAB>bytes".
+using System.Diagnostics;
+using System.Globalization;
+using Pipeline.RemoteFs;
+using Pipeline.RemoteFs.Sftp;
+
+var options = new Dictionary<string, string>();
+var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["ssh_config"] = "none" };
+for (var i = 0; i < args.Length; i += 2)
+{
+    if (i + 1 >= args.Length) throw new ArgumentException($"The option {args[i]} needs a value.");
+    if (args[i] == "--set")
+    {
+        var pair = args[i + 1].Split('=', 2);
+        settings[pair[0]] = pair[1];
+    }
+    else
+    {
+        options[args[i].TrimStart('-')] = args[i + 1];
+    }
+}
+string Need(string name) => options.TryGetValue(name, out var value) ? value : throw new ArgumentException($"--{name} is required.");
+var endpoint = RemoteEndpoint.Parse(Need("endpoint"));
+var local = Need("local");
+settings["known_hosts"] = Need("known-hosts");
+var label = options.GetValueOrDefault("label", "pipeline");
+var parallel = int.Parse(options.GetValueOrDefault("parallel", "8"), CultureInfo.InvariantCulture);
+var only = options.GetValueOrDefault("only", "");
+var results = options.GetValueOrDefault("results");
+var connection = new RemoteConnectionOptions { KeyFile = Need("key"), Settings = settings };
+var provider = new SftpFileSystemProvider();
+
+var exceptions = 0;
+AppDomain.CurrentDomain.FirstChanceException += (_, _) => Interlocked.Increment(ref exceptions);
+
+async Task Measure(string name, long bytes, Func<IRemoteFileSystem, Task> body)
+{
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var (exceptionsBefore, gcBefore) = (exceptions, GC.CollectionCount(0));
+    var clock = Stopwatch.StartNew();
+    await using (var fs = await provider.ConnectAsync(endpoint, connection))
+        await body(fs);
+    var seconds = clock.Elapsed.TotalSeconds;
+    cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+    var line = string.Create(CultureInfo.InvariantCulture, $"{label}\t{name}\t{seconds:0.000}\t{bytes}");
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label,-28} {name,-14} {seconds,8:0.000} s {bytes / seconds / 1e6,9:0.0} MB/s  (this process: {cpu.TotalSeconds:0.00} s CPU, {exceptions - exceptionsBefore} exceptions, {GC.CollectionCount(0) - gcBefore} GCs)"));
+    if (results is not null) File.AppendAllText(results, line + "\n");
+}
+
+if (only is "" or "big")
+{
+    var big = Path.Combine(local, "big.bin");
+    var size = new FileInfo(big).Length;
+    await Measure("put 1 GiB", size, async fs =>
+    {
+        await using var input = new FileStream(big, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        await using var output = await fs.OpenWriteAsync("big-pipeline.bin", new WriteOptions { ExpectedLength = size });
+        await input.CopyToAsync(output, 1 << 20);
+        await output.CommitAsync();
+    });
+    var downloaded = Path.Combine(local, "big-pipeline-get.bin");
+    await Measure("get 1 GiB", size, async fs =>
+    {
+        await using var input = await fs.OpenReadAsync("big.bin");
+        await using var output = new FileStream(downloaded, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        await input.CopyToAsync(output, 1 << 20);
+    });
+    File.Delete(downloaded);
+}
+
+if (only is "" or "small")
+{
+    var files = Directory.GetFiles(Path.Combine(local, "small")).Order(StringComparer.Ordinal).ToArray();
+    var total = files.Sum(f => new FileInfo(f).Length);
+    var target = Path.Combine(local, "small-pipeline-get");
+    Directory.CreateDirectory(target);
+    var limits = new ParallelOptions { MaxDegreeOfParallelism = parallel };
+    await Measure($"put {files.Length} files", total, async fs =>
+    {
+        await fs.CreateDirectoryAsync("small-pipeline");
+        await Parallel.ForEachAsync(files, limits, async (file, cancellationToken) =>
+        {
+            var content = File.ReadAllBytes(file); // small local files: synchronous I/O costs less than a thread-pool hop
+            await using var output = await fs.OpenWriteAsync("small-pipeline/" + Path.GetFileName(file), new WriteOptions { CreateParents = false }, cancellationToken);
+            await output.WriteAsync(content, cancellationToken);
+            await output.CommitAsync(cancellationToken);
+        });
+    });
+    await Measure($"get {files.Length} files", total, async fs =>
+    {
+        await Parallel.ForEachAsync(files, limits, async (file, cancellationToken) =>
+        {
+            await using var input = await fs.OpenReadAsync("small/" + Path.GetFileName(file), cancellationToken: cancellationToken);
+            var content = new MemoryStream(64 * 1024);
+            await input.CopyToAsync(content, 1 << 16, cancellationToken);
+            File.WriteAllBytes(Path.Combine(target, Path.GetFileName(file)), content.ToArray());
+        });
+    });
+    Directory.Delete(target, recursive: true);
+}

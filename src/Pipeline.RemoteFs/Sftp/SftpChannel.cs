@@ -1,0 +1,553 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+
+namespace Pipeline.RemoteFs.Sftp;
+
+/// <summary>
+/// One ssh process speaking SFTP v3 on its standard input and output. Requests carry ids and any number may be in
+/// flight; a reader loop completes each with its response. When the process ends, every request in flight fails
+/// with a typed error built from what ssh printed on standard error.
+/// </summary>
+internal sealed class SftpChannel : IAsyncDisposable
+{
+    /// <summary>Larger than any packet a sane server sends (OpenSSH: 256 KiB); a bigger length means garbage.</summary>
+    private const int MaxIncomingPacket = 16 * 1024 * 1024;
+
+    private readonly Process _process;
+    private readonly Stream _input;
+    private readonly Stream _output;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly ConcurrentDictionary<uint, PendingRequest> _pending = new();
+    private int _outstanding; // _pending's count, without taking all its locks
+    private readonly StringBuilder _stderr = new();
+    private readonly TaskCompletionSource _stderrClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _operationTimeout;
+    private ITimer? _watchdog;
+    private Task _reader = Task.CompletedTask;
+    private SftpChannelException? _failure;
+    private long _lastProgress;
+    private long _lastUsed;
+    private int _activeTransfers;
+    private uint _nextId;
+    private int _disposed;
+
+    private SftpChannel(Process process, TimeProvider time, TimeSpan operationTimeout)
+    {
+        _process = process;
+        _input = process.StandardInput.BaseStream;
+        _output = new BufferedStream(process.StandardOutput.BaseStream, 64 * 1024);
+        _time = time;
+        _operationTimeout = operationTimeout;
+        _lastProgress = _lastUsed = time.GetTimestamp();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                _stderrClosed.TrySetResult();
+                return;
+            }
+            lock (_stderr)
+            {
+                if (_stderr.Length < 64 * 1024) _stderr.AppendLine(e.Data);
+            }
+        };
+        process.BeginErrorReadLine();
+    }
+
+    /// <summary>The ssh process id.</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>Extensions the server announced, by name, with their data.</summary>
+    public IReadOnlyDictionary<string, string> Extensions { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>What the server allows per request.</summary>
+    public SftpLimits Limits { get; private set; } = SftpLimits.Default;
+
+    /// <summary>The directory the session starts in (the user's home, usually).</summary>
+    public string InitialDirectory { get; private set; } = "/";
+
+    /// <summary>Whether the process is still there and no failure was seen.</summary>
+    public bool IsAlive => _failure is null && !_process.HasExited;
+
+    /// <summary>Requests in flight.</summary>
+    public int Outstanding => Volatile.Read(ref _outstanding);
+
+    /// <summary>Streams (reads and writes of files) using this channel now.</summary>
+    public int ActiveTransfers => Volatile.Read(ref _activeTransfers);
+
+    /// <summary>Time since the last response, or since the channel was last handed out.</summary>
+    public TimeSpan IdleTime => _time.GetElapsedTime(Math.Max(Volatile.Read(ref _lastUsed), Volatile.Read(ref _lastProgress)));
+
+    public bool Supports(string extension) => Extensions.ContainsKey(extension);
+
+    public void MarkUsed() => Volatile.Write(ref _lastUsed, _time.GetTimestamp());
+
+    public void BeginTransfer() => Interlocked.Increment(ref _activeTransfers);
+
+    public void EndTransfer() => Interlocked.Decrement(ref _activeTransfers);
+
+    /// <summary>Starts ssh, sends INIT and waits for VERSION; then learns the server's limits and home.</summary>
+    /// <exception cref="SftpChannelException">ssh could not connect, authenticate or start the subsystem.</exception>
+    public static async Task<SftpChannel> StartAsync(SshCommand command, TimeSpan operationTimeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        using var launch = command.Prepare();
+        var process = new Process { StartInfo = launch.StartInfo };
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            process.Dispose();
+            throw new SftpChannelException(RemoteErrorKind.NotSupported, $"ssh could not be started from '{command.SshPath}': {ex.Message}", ex);
+        }
+        SshChildProcesses.Add(process);
+        var channel = new SftpChannel(process, time, operationTimeout);
+        try
+        {
+            await channel.HandshakeAsync(command.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await channel.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        // The session is authenticated: the askpass secret is no longer needed (the launch is disposed here).
+        return channel;
+    }
+
+    private async Task HandshakeAsync(TimeSpan connectTimeout, CancellationToken cancellationToken)
+    {
+        using (var init = new SftpPacketWriter(SftpPacketType.Init))
+        {
+            init.WriteUInt32(3);
+            await WriteRawAsync(init.Complete()).ConfigureAwait(false);
+        }
+        byte[]? version;
+        try
+        {
+            version = await ReadPacketAsync().AsTask().WaitAsync(connectTimeout, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            SshChildProcesses.Kill(_process);
+            throw new SftpChannelException(RemoteErrorKind.Timeout,
+                $"No SFTP session within the connect timeout of {connectTimeout.TotalSeconds:0.#} s. {await StderrAfterExitAsync().ConfigureAwait(false)}".TrimEnd());
+        }
+        catch (OperationCanceledException)
+        {
+            SshChildProcesses.Kill(_process);
+            throw;
+        }
+        catch (IOException)
+        {
+            version = null;
+        }
+        if (version is null)
+            throw await ExitErrorAsync().ConfigureAwait(false);
+        try
+        {
+            ParseVersion(version);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(version);
+        }
+        _reader = StartReader();
+        _watchdog = _time.CreateTimer(_ => CheckProgress(), null, WatchdogPeriod, WatchdogPeriod);
+
+        Task<SftpResponse>? limits = null;
+        if (Supports(SftpExtensions.Limits))
+        {
+            using var request = new SftpPacketWriter(SftpPacketType.Extended);
+            request.WriteString(SftpExtensions.Limits);
+            limits = RequestAsync(request, cancellationToken);
+        }
+        using (var realpath = new SftpPacketWriter(SftpPacketType.Realpath))
+        {
+            realpath.WriteString(".");
+            using var home = await RequestAsync(realpath, cancellationToken).ConfigureAwait(false);
+            InitialDirectory = home.ReadSingleName();
+        }
+        if (limits is not null)
+        {
+            using var reply = await limits.ConfigureAwait(false);
+            reply.Expect(SftpPacketType.ExtendedReply);
+            var reader = reply.Reader();
+            var packet = (long)reader.ReadUInt64();
+            var read = (long)reader.ReadUInt64();
+            var write = (long)reader.ReadUInt64();
+            var handles = (long)reader.ReadUInt64();
+            Limits = new SftpLimits(
+                packet > 0 ? packet : SftpLimits.Default.MaxPacketLength,
+                read > 0 ? read : SftpLimits.Default.MaxReadLength,
+                write > 0 ? write : SftpLimits.Default.MaxWriteLength,
+                handles);
+        }
+    }
+
+    private TimeSpan WatchdogPeriod => TimeSpan.FromTicks(Math.Clamp(_operationTimeout.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromSeconds(5).Ticks));
+
+    private void ParseVersion(byte[] packet)
+    {
+        var length = BinaryPrimitives.ReadInt32BigEndian(packet);
+        var reader = new SftpPacketReader(packet.AsSpan(4, length));
+        var type = (SftpPacketType)reader.ReadByte();
+        if (type != SftpPacketType.Version)
+            throw new SftpChannelException(RemoteErrorKind.Protocol, $"The server answered INIT with {type}, not VERSION.");
+        var version = reader.ReadUInt32();
+        if (version < 3)
+            throw new SftpChannelException(RemoteErrorKind.NotSupported, $"The server speaks SFTP version {version}; version 3 is needed.");
+        var extensions = new Dictionary<string, string>(StringComparer.Ordinal);
+        while (reader.Remaining > 0)
+        {
+            var name = reader.ReadString();
+            extensions[name] = reader.ReadString();
+        }
+        Extensions = extensions;
+    }
+
+    /// <summary>Reads one whole packet (length prefix included) into a pooled buffer; null at end of stream.</summary>
+    private async ValueTask<byte[]?> ReadPacketAsync()
+    {
+        var header = new byte[4];
+        if (!await ReadExactlyAsync(header, 4).ConfigureAwait(false)) return null;
+        var length = BinaryPrimitives.ReadInt32BigEndian(header);
+        if (length < 1 || length > MaxIncomingPacket)
+            throw new SftpChannelException(RemoteErrorKind.Protocol, $"The server sent a packet length of {length}; the stream is not SFTP (does a login script print text?).");
+        var buffer = ArrayPool<byte>.Shared.Rent(length + 4);
+        header.CopyTo(buffer, 0);
+        if (await ReadExactlyAsync(buffer.AsMemory(4), length).ConfigureAwait(false)) return buffer;
+        ArrayPool<byte>.Shared.Return(buffer);
+        return null;
+    }
+
+    private async ValueTask<bool> ReadExactlyAsync(Memory<byte> buffer, int count)
+    {
+        var read = 0;
+        while (read < count)
+        {
+            var n = await _output.ReadAsync(buffer[read..count]).ConfigureAwait(false);
+            if (n == 0) return false;
+            read += n;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The reader runs on a thread of its own with blocking reads: streaming a large file through the thread pool's
+    /// asynchronous pipe reads cost several times the CPU (a wake-up per 64 KiB pipe read).
+    /// </summary>
+    private Task StartReader()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                ReadLoop();
+            }
+            finally
+            {
+                done.TrySetResult();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = $"sftp reader (ssh {ProcessId})",
+        };
+        thread.Start();
+        return done.Task;
+    }
+
+    private bool ReadExactly(Span<byte> buffer)
+    {
+        var read = 0;
+        while (read < buffer.Length)
+        {
+            var n = _output.Read(buffer[read..]);
+            if (n == 0) return false;
+            read += n;
+        }
+        return true;
+    }
+
+    private void ReadLoop()
+    {
+        Span<byte> header = stackalloc byte[4];
+        try
+        {
+            while (true)
+            {
+                if (!ReadExactly(header)) break;
+                var length = BinaryPrimitives.ReadInt32BigEndian(header);
+                if (length < 5 || length > MaxIncomingPacket)
+                    throw new SftpChannelException(RemoteErrorKind.Protocol, $"The server sent a packet length of {length}.");
+                var buffer = ArrayPool<byte>.Shared.Rent(length);
+                if (!ReadExactly(buffer.AsSpan(0, length)))
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    break;
+                }
+                Volatile.Write(ref _lastProgress, _time.GetTimestamp());
+                var response = new SftpResponse(buffer, length);
+                if (TryTake(response.RequestId, out var pending))
+                    pending.Complete(response, this);
+                else
+                    response.Dispose(); // an answer to nothing we asked: ignore it
+            }
+            if (_failure is null)
+                Fail(ExitErrorAsync().GetAwaiter().GetResult(), kill: true);
+        }
+        catch (SftpChannelException ex)
+        {
+            Fail(ex, kill: true);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or SftpProtocolException)
+        {
+            Fail(_failure ?? (ex is SftpProtocolException
+                ? new SftpChannelException(RemoteErrorKind.Protocol, ex.Message, ex)
+                : ExitErrorAsync().GetAwaiter().GetResult()), kill: true);
+        }
+    }
+
+    private async Task<SftpChannelException> ExitErrorAsync()
+    {
+        var stderr = await StderrAfterExitAsync().ConfigureAwait(false);
+        var exitCode = _process.HasExited ? _process.ExitCode : (int?)null;
+        return SshErrors.Classify(stderr, exitCode);
+    }
+
+    /// <summary>Everything ssh printed, once it has exited (or a few seconds have passed).</summary>
+    public async Task<string> StderrAfterExitAsync()
+    {
+        try
+        {
+            await Task.WhenAll(_process.WaitForExitAsync(), _stderrClosed.Task).WaitAsync(TimeSpan.FromSeconds(5), _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+        lock (_stderr) return _stderr.ToString();
+    }
+
+    /// <summary>Sends a request and waits for its response. Cancelling stops the wait, not the request.</summary>
+    /// <param name="request">The request; its id is assigned here.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <param name="closeHandleIfAbandoned">For OPEN/OPENDIR: when the wait is cancelled, close the handle that arrives later.</param>
+    public async Task<SftpResponse> RequestAsync(SftpPacketWriter request, CancellationToken cancellationToken, bool closeHandleIfAbandoned = false)
+    {
+        var pending = await SendAsync(request, cancellationToken, closeHandleIfAbandoned).ConfigureAwait(false);
+        try
+        {
+            return await pending.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            pending.Abandon(this);
+            throw;
+        }
+    }
+
+    /// <summary>Sends a request; the returned task completes with its response.</summary>
+    public async ValueTask<PendingRequest> SendAsync(SftpPacketWriter request, CancellationToken cancellationToken, bool closeHandleIfAbandoned = false)
+    {
+        ThrowIfFailed();
+        var id = Interlocked.Increment(ref _nextId);
+        request.SetRequestId(id);
+        var pending = new PendingRequest(closeHandleIfAbandoned);
+        if (Interlocked.Increment(ref _outstanding) == 1) Volatile.Write(ref _lastProgress, _time.GetTimestamp());
+        _pending[id] = pending;
+        try
+        {
+            await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            TryTake(id, out _);
+            throw;
+        }
+        try
+        {
+            if (_failure is not null)
+            {
+                TryTake(id, out _);
+                ThrowIfFailed();
+            }
+            // A blocking write, never cancelled half-way (the stream would lose its framing). Asynchronous pipe
+            // writes cost a thread-pool wake-up per 64 KiB; this blocks one thread at most per channel, for as long as
+            // ssh takes to drain the pipe (bounded by the operation timeout, after which ssh is killed).
+            _input.Write(request.Complete().Span);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            Fail(new SftpChannelException(RemoteErrorKind.Transient, "The connection to the server was lost.", ex), kill: true);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+        return pending;
+    }
+
+    private bool TryTake(uint id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PendingRequest? pending)
+    {
+        if (!_pending.TryRemove(id, out pending)) return false;
+        Interlocked.Decrement(ref _outstanding);
+        return true;
+    }
+
+    /// <summary>Sends a request whose answer nobody waits for (closing an abandoned handle).</summary>
+    private void SendAndForget(SftpPacketWriter request)
+    {
+        _ = Task.Run(async () =>
+        {
+            using (request)
+            {
+                try
+                {
+                    var pending = await SendAsync(request, CancellationToken.None).ConfigureAwait(false);
+                    (await pending.Task.ConfigureAwait(false)).Dispose();
+                }
+                catch (SftpChannelException)
+                {
+                }
+            }
+        });
+    }
+
+    internal void CloseAbandonedHandle(SftpResponse response)
+    {
+        using (response)
+        {
+            if (response.Type != SftpPacketType.Handle || _failure is not null) return;
+            var close = new SftpPacketWriter(SftpPacketType.Close);
+            close.WriteBytes(response.ReadHandle());
+            SendAndForget(close);
+        }
+    }
+
+    private async ValueTask WriteRawAsync(ReadOnlyMemory<byte> packet)
+    {
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await _input.WriteAsync(packet).ConfigureAwait(false);
+            await _input.FlushAsync().ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // ssh is gone already: the read that follows reports why.
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private void ThrowIfFailed()
+    {
+        var failure = _failure;
+        if (failure is not null) throw new SftpChannelException(failure.Kind, failure.Message, failure);
+    }
+
+    private void CheckProgress()
+    {
+        if (Outstanding == 0 || _failure is not null) return;
+        if (_time.GetElapsedTime(Volatile.Read(ref _lastProgress)) > _operationTimeout)
+            Fail(new SftpChannelException(RemoteErrorKind.Timeout,
+                $"The server answered nothing for {_operationTimeout.TotalSeconds:0.#} s (the operation timeout); the connection was closed."), kill: true);
+    }
+
+    /// <summary>Fails every request in flight and every later one; with <paramref name="kill"/> also ends ssh.</summary>
+    private void Fail(SftpChannelException failure, bool kill)
+    {
+        if (Interlocked.CompareExchange(ref _failure, failure, null) is not null) return;
+        foreach (var id in _pending.Keys)
+        {
+            if (TryTake(id, out var pending))
+                pending.Fail(failure);
+        }
+        if (kill) SshChildProcesses.Kill(_process);
+    }
+
+    /// <summary>Ends the session: closes ssh's input so it exits cleanly, and kills it if it does not at once.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        Fail(new SftpChannelException(RemoteErrorKind.Cancelled, "The SFTP session was closed."), kill: false);
+        if (_watchdog is not null) await _watchdog.DisposeAsync().ConfigureAwait(false);
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _input.Dispose();
+        }
+        catch (IOException)
+        {
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+        try
+        {
+            await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(2), _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            SshChildProcesses.Kill(_process);
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+        }
+        SshChildProcesses.Remove(_process);
+        try
+        {
+            await _reader.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+        }
+        _output.Dispose();
+        _process.Dispose();
+    }
+}
+
+/// <summary>A request in flight: completed by the reader loop, failed with the channel, or abandoned by its caller.</summary>
+internal sealed class PendingRequest(bool closeHandleIfAbandoned)
+{
+    private const int Waiting = 0, Done = 1, Abandoned = 2;
+    private readonly TaskCompletionSource<SftpResponse> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _state;
+
+    public Task<SftpResponse> Task => _completion.Task;
+
+    public void Complete(SftpResponse response, SftpChannel channel)
+    {
+        if (Interlocked.CompareExchange(ref _state, Done, Waiting) == Waiting)
+            _completion.SetResult(response);
+        else
+            Orphan(response, channel);
+    }
+
+    public void Fail(SftpChannelException failure)
+    {
+        if (Interlocked.CompareExchange(ref _state, Done, Waiting) == Waiting)
+            _completion.SetException(new SftpChannelException(failure.Kind, failure.Message, failure));
+    }
+
+    /// <summary>The caller stopped waiting; a response that came or comes is released (and its handle closed).</summary>
+    public void Abandon(SftpChannel channel)
+    {
+        if (Interlocked.CompareExchange(ref _state, Abandoned, Waiting) == Waiting) return;
+        if (_completion.Task.IsCompletedSuccessfully) Orphan(_completion.Task.Result, channel);
+    }
+
+    private void Orphan(SftpResponse response, SftpChannel channel)
+    {
+        if (closeHandleIfAbandoned) channel.CloseAbandonedHandle(response);
+        else response.Dispose();
+    }
+}

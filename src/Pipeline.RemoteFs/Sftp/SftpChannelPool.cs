@@ -1,0 +1,142 @@
+namespace Pipeline.RemoteFs.Sftp;
+
+/// <summary>
+/// The ssh processes of one endpoint and credential. Channels are shared: small requests go to the least busy one,
+/// and a file transfer gets a channel of its own while fewer than the maximum are open. A channel idle for a while
+/// answers a cheap request before it is used again; a dead one is dropped. Disposing kills every process.
+/// </summary>
+internal sealed class SftpChannelPool : IAsyncDisposable
+{
+    private readonly SshCommand _command;
+    private readonly TimeSpan _operationTimeout;
+    private readonly TimeProvider _time;
+    private readonly List<SftpChannel> _channels = [];
+    private readonly object _gate = new();
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _opening;
+    private bool _disposed;
+
+    public SftpChannelPool(SshCommand command, TimeSpan operationTimeout, TimeProvider time)
+    {
+        _command = command;
+        _operationTimeout = operationTimeout;
+        _time = time;
+    }
+
+    public SshCommand Command => _command;
+
+    /// <summary>The ids of the ssh processes of this pool.</summary>
+    public IReadOnlyList<int> ProcessIds
+    {
+        get
+        {
+            lock (_gate) return _channels.Select(c => c.ProcessId).ToArray();
+        }
+    }
+
+    /// <summary>A channel for one request (<paramref name="forTransfer"/> false) or one file transfer.</summary>
+    public async Task<SftpChannel> GetAsync(bool forTransfer, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            SftpChannel? chosen;
+            bool open;
+            Task changed;
+            lock (_gate)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                _channels.RemoveAll(c => !c.IsAlive && Drop(c));
+                chosen = _channels.MinBy(c => (c.ActiveTransfers, c.Outstanding));
+                var room = _channels.Count + _opening < _command.Settings.MaxConnections;
+                open = room && (chosen is null
+                    ? _opening == 0 || forTransfer
+                    : forTransfer && chosen.ActiveTransfers > 0);
+                if (open) _opening++;
+                changed = _changed.Task;
+            }
+            if (open)
+            {
+                try
+                {
+                    var channel = await SftpChannel.StartAsync(_command, _operationTimeout, _time, cancellationToken).ConfigureAwait(false);
+                    lock (_gate)
+                    {
+                        if (_disposed)
+                        {
+                            _ = channel.DisposeAsync().AsTask();
+                            throw new ObjectDisposedException(nameof(SftpChannelPool));
+                        }
+                        _channels.Add(channel);
+                    }
+                    channel.MarkUsed();
+                    return channel;
+                }
+                catch when (chosen is not null)
+                {
+                    // Another connection could not be opened (server limit, say): share the ones we have.
+                }
+                finally
+                {
+                    lock (_gate)
+                    {
+                        _opening--;
+                        _changed.TrySetResult();
+                        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    }
+                }
+            }
+            if (chosen is null)
+            {
+                // Another caller is opening the first channel: wait for it to succeed or fail.
+                await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            if (await IsHealthyAsync(chosen, cancellationToken).ConfigureAwait(false))
+            {
+                chosen.MarkUsed();
+                return chosen;
+            }
+            lock (_gate) _channels.Remove(chosen);
+            await chosen.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private bool Drop(SftpChannel channel)
+    {
+        _ = channel.DisposeAsync().AsTask();
+        return true;
+    }
+
+    /// <summary>A channel that was idle gets a cheap request (REALPATH of "."), answered within a short time.</summary>
+    private async Task<bool> IsHealthyAsync(SftpChannel channel, CancellationToken cancellationToken)
+    {
+        if (!channel.IsAlive) return false;
+        if (channel.Outstanding > 0 || channel.IdleTime < _command.Settings.HealthCheckAfter) return true;
+        using var ping = new SftpPacketWriter(SftpPacketType.Realpath);
+        ping.WriteString(".");
+        try
+        {
+            var timeout = TimeSpan.FromTicks(Math.Min(_operationTimeout.Ticks, TimeSpan.FromSeconds(10).Ticks));
+            using var answer = await channel.RequestAsync(ping, cancellationToken).WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
+            return answer.Type == SftpPacketType.Name;
+        }
+        catch (Exception ex) when (ex is SftpChannelException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        SftpChannel[] channels;
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            channels = _channels.ToArray();
+            _channels.Clear();
+        }
+        await Task.WhenAll(channels.Select(c => c.DisposeAsync().AsTask())).ConfigureAwait(false);
+    }
+}
