@@ -13,6 +13,7 @@ public sealed class RemoteFileSystems
     {
         var registry = new RemoteFileSystems();
         registry.Register(new LocalFileSystemProvider());
+        registry.Register(new Sftp.SftpFileSystemProvider());
         return registry;
     }
 

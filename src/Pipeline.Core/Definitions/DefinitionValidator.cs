@@ -111,6 +111,9 @@ public static class DefinitionValidator
                 errors.Add(new DefinitionError("not-a-consumer", $"Step '{step.Id}' has an input, but steps of type '{info.Name}' read no records.", At("input")));
         }
 
+        if (step.When is { } condition && Execution.Conditions.Check(condition, scope?.Variables.Keys ?? variables, upstream) is { } conditionProblem)
+            errors.Add(new DefinitionError("bad-condition", $"Step '{step.Id}': the condition is invalid: {conditionProblem}", At("when")));
+
         foreach (var (key, value) in step.With)
         {
             foreach (var reference in Strings(value).SelectMany(Template.References))

@@ -170,6 +170,7 @@ public sealed partial class PipelineExecutor
             }
             if (_states.Any(s => s.Planned.Definition.Inputs.Contains(StepInputs.PipelineInput) && !_plan.Contains(StepInputs.PipelineInput)))
                 _pipelineInput = new RecordBroadcast(StepInputs.PipelineInput);
+            SubscribeConsumers();
         }
 
         private string? OutputStepId()
@@ -207,15 +208,19 @@ public sealed partial class PipelineExecutor
             }
         }
 
-        private IReadOnlyDictionary<string, IAsyncEnumerable<RecordBatch>> Subscribe(StepState state)
+        // Every consumer subscribes before any producer starts, so that no batch is written before its reader exists.
+        private void SubscribeConsumers()
         {
-            var inputs = new Dictionary<string, IAsyncEnumerable<RecordBatch>>(StringComparer.Ordinal);
-            foreach (var id in state.Planned.Definition.Inputs)
+            foreach (var state in _states)
             {
-                var broadcast = _plan.Contains(id) ? _states[_plan[id].Index].Output : _pipelineInput;
-                inputs[id] = broadcast!.Subscribe(state.Planned.Id, _request.QueueDepth);
+                var inputs = new Dictionary<string, IAsyncEnumerable<RecordBatch>>(StringComparer.Ordinal);
+                foreach (var id in state.Planned.Definition.Inputs)
+                {
+                    var broadcast = _plan.Contains(id) ? _states[_plan[id].Index].Output : _pipelineInput;
+                    inputs[id] = broadcast!.Subscribe(state.Planned.Id, _request.QueueDepth);
+                }
+                state.Inputs = inputs;
             }
-            return inputs;
         }
 
         private void DetachFromInputs(StepState state)
@@ -303,7 +308,7 @@ public sealed partial class PipelineExecutor
                 bool holds;
                 try
                 {
-                    holds = Conditions.Evaluate(condition, _scope, StepValue);
+                    holds = Conditions.Evaluate(condition, _scope, Ancestors(state), StepValue);
                 }
                 catch (Exception ex)
                 {
@@ -369,6 +374,19 @@ public sealed partial class PipelineExecutor
                 TriggerRule.NoneFailed when failed.Length > 0 => ($"upstream {Names(failed)} failed (trigger {name})", true),
                 _ => null,
             };
+        }
+
+        private HashSet<string> Ancestors(StepState state)
+        {
+            var result = new HashSet<string>(StringComparer.Ordinal);
+            var stack = new Stack<int>(state.Planned.Upstream);
+            while (stack.Count > 0)
+            {
+                var index = stack.Pop();
+                if (!result.Add(_states[index].Planned.Id)) continue;
+                foreach (var u in _states[index].Planned.Upstream) stack.Push(u);
+            }
+            return result;
         }
 
         private object? StepValue(string name)
@@ -487,7 +505,7 @@ public sealed partial class PipelineExecutor
             var state = _states[index];
             state.Started = true;
             state.StartedAt = _time.GetUtcNow();
-            var inputs = Subscribe(state);
+            var inputs = state.Inputs;
             if (_pipelineInput is not null && state.Planned.Definition.Inputs.Contains(StepInputs.PipelineInput))
                 StartPipelineInputOnce();
             foreach (var consumer in state.Planned.Consumers)

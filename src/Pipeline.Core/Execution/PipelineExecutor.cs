@@ -101,7 +101,6 @@ public sealed partial class PipelineExecutor
         if (errors.Count > 0) throw new DefinitionException(errors);
         var normalized = StepInputs.Normalize(definition, _registry);
         var plan = ExecutionPlan.Create(normalized);
-        Conditions.Check(plan, scope);
 
         await using var runLock = request.Store is null ? null
             : await request.Store.AcquireLockAsync(definition.PipelineId, runId, definition.Concurrency, cancellationToken).ConfigureAwait(false);

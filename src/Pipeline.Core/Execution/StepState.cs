@@ -26,6 +26,7 @@ internal sealed class StepState(PlannedStep planned)
     public IReadOnlyDictionary<string, object?> Outputs { get; set; } = new Dictionary<string, object?>();
     public RunStatus? RollbackStatus { get; set; }
     public RecordBroadcast? Output { get; set; }
+    public IReadOnlyDictionary<string, IAsyncEnumerable<RecordBatch>> Inputs { get; set; } = new Dictionary<string, IAsyncEnumerable<RecordBatch>>();
     public int PendingControl { get; set; }
     public int PendingInputs { get; set; }
     public int PendingGate { get; set; }

@@ -299,3 +299,50 @@ public sealed class ExecutorTests
         Assert.DoesNotContain(secret, RunSummary.Format(result));
     }
 }
+
+public sealed class ConditionTests
+{
+    private readonly TestStep _test = new();
+
+    [Fact]
+    public async Task When_conditions_see_variables_and_upstream_results()
+    {
+        var definition = Definitions.PipelineYaml.Parse("""
+            pipeline_id: cond
+            variables: { env: prod, threshold: "5" }
+            steps:
+              - id: first
+                type: test.step
+                with: { value: "7" }
+              - id: prod_only
+                type: test.step
+                depends_on: [first]
+                when: "env = 'prod' and steps.first.status = 'succeeded' and steps.first.value > threshold"
+              - id: test_only
+                type: test.step
+                depends_on: [first]
+                when: "env = 'test'"
+            """).Definition!;
+        var result = await new PipelineExecutor(Registry(_test)).RunAsync(new RunRequest { Definition = definition });
+        Assert.Equal(RunStatus.Succeeded, result.Steps.Single(s => s.StepId == "prod_only").Status);
+        var skipped = result.Steps.Single(s => s.StepId == "test_only");
+        Assert.Equal(RunStatus.Skipped, skipped.Status);
+        Assert.Contains("condition", skipped.Reason);
+    }
+
+    [Fact]
+    public void A_bad_condition_is_a_definition_error_at_its_key()
+    {
+        var ex = Assert.Throws<Definitions.DefinitionException>(() => Definitions.DefinitionLoader.LoadText("""
+            pipeline_id: cond
+            steps:
+              - id: a
+                type: test.step
+                when: "nosuch > 3"
+            """, Registry(_test), "cond.yml"));
+        var error = Assert.Single(ex.Errors);
+        Assert.Equal("bad-condition", error.Code);
+        Assert.Equal(5, error.Location!.Line);
+        Assert.Contains("nosuch", error.Message);
+    }
+}
