@@ -16,6 +16,13 @@ namespace Pipeline.RemoteFs.Ftp;
 /// does not cache sessions for addresses; the <c>tls_server_name</c> setting names the server when the URI has an
 /// address), and the session a data connection offers is the newest one for that name, which a server that forks
 /// per connection (vsftpd) accepts because its ticket keys are shared by all its processes.
+/// <para>
+/// TLS 1.2 is the default (setting <c>tls_protocols</c>): a TLS 1.3 session ticket is good for one resumption only,
+/// and .NET keeps one session per host name, so the first data connection uses it up and the second makes a full
+/// handshake, which vsftpd refuses with <c>522 SSL connection failed: session reuse required</c> (seen with vsftpd
+/// 3.0.3 and OpenSSL 3 on Debian 12). A TLS 1.2 session can be resumed any number of times.
+/// <c>tls_protocols=tls13</c> suits servers that do not require reuse.
+/// </para>
 /// </remarks>
 internal static class FtpTls
 {
