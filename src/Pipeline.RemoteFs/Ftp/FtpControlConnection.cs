@@ -15,6 +15,7 @@ internal sealed class FtpControlConnection : IAsyncDisposable
     private Stream _stream;
     private FtpReplyReader _reader;
     private bool _disposed;
+    private string? _tlsName;
 
     private FtpControlConnection(FtpSettings settings, Socket socket)
     {
@@ -134,7 +135,8 @@ internal sealed class FtpControlConnection : IAsyncDisposable
         if (_reader.HasBufferedData)
             throw new RemoteFsException(RemoteErrorKind.Protocol, "The server sent data before the TLS handshake", endpoint: _settings.Endpoint);
         var policy = new FtpCertificatePolicy(_settings.PinnedThumbprint);
-        SslStream ssl = await FtpTls.AuthenticateAsync(_stream, _settings, policy, "Securing the control connection", cancellationToken).ConfigureAwait(false);
+        _tlsName = FtpTlsSessionNames.Acquire(_settings.TlsServerName);
+        SslStream ssl = await FtpTls.AuthenticateAsync(_stream, _settings, _tlsName, policy, "Securing the control connection", cancellationToken).ConfigureAwait(false);
         ServerThumbprint = policy.AcceptedThumbprint;
         _stream = ssl;
         _reader = new FtpReplyReader(ssl, _settings.Encoding);
@@ -261,7 +263,7 @@ internal sealed class FtpControlConnection : IAsyncDisposable
         var network = new NetworkStream(dataSocket, ownsSocket: true);
         if (!ProtectsData) return network;
         var policy = new FtpCertificatePolicy(_settings.PinnedThumbprint, ServerThumbprint);
-        return await FtpTls.AuthenticateAsync(network, _settings, policy, operation, cancellationToken).ConfigureAwait(false);
+        return await FtpTls.AuthenticateAsync(network, _settings, _tlsName ?? _settings.TlsServerName, policy, operation, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Says QUIT when the connection is healthy, then closes it.</summary>
@@ -288,5 +290,6 @@ internal sealed class FtpControlConnection : IAsyncDisposable
         {
         }
         _socket.Dispose();
+        if (_tlsName is not null) FtpTlsSessionNames.Release(_tlsName);
     }
 }

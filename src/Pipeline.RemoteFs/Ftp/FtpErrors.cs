@@ -11,7 +11,11 @@ internal static class FtpErrors
     /// neither is reported as <see cref="RemoteErrorKind.NotFound"/> and <see cref="IsAmbiguous"/> lets callers probe.
     /// </summary>
     public static RemoteFsException FromReply(FtpReply reply, string operation, string? path, RemoteEndpoint? endpoint) =>
-        new(KindOf(reply), $"{operation} failed: the server replied '{FtpReplyReader.Quote(reply.ToString())}'", path, endpoint);
+        new(KindOf(reply), $"{operation} failed: the server replied '{FtpReplyReader.Quote(reply.ToString())}'" + Hint(reply), path, endpoint);
+
+    private static string Hint(FtpReply reply) => reply.Code == 522 || Contains(reply, "session reuse")
+        ? " (the server requires each data connection to resume the control connection's TLS session; .NET resumes sessions only for a host name, not an IP address: connect by name or set tls_server_name, and keep tls_protocols=tls12)"
+        : "";
 
     /// <summary>The kind of failure a reply code (and, for 550, its text) stands for.</summary>
     public static RemoteErrorKind KindOf(FtpReply reply) => reply.Code switch

@@ -14,8 +14,8 @@ namespace Pipeline.RemoteFs.Ftp;
 /// handshake with the same target host and protocol set. So data connections use exactly the control connection's
 /// target host and protocols. Two limits follow: the target host must be a name, not an IP address literal (.NET
 /// does not cache sessions for addresses; the <c>tls_server_name</c> setting names the server when the URI has an
-/// address), and the session a data connection offers is the newest one for that name, which a server that forks
-/// per connection (vsftpd) accepts because its ticket keys are shared by all its processes.
+/// address), and the session a data connection offers is the newest one stored for that exact spelling of the name,
+/// so each control connection gets its own spelling (<see cref="FtpTlsSessionNames"/>).
 /// <para>
 /// TLS 1.2 is the default (setting <c>tls_protocols</c>): a TLS 1.3 session ticket is good for one resumption only,
 /// and .NET keeps one session per host name, so the first data connection uses it up and the second makes a full
@@ -28,12 +28,12 @@ internal static class FtpTls
 {
     /// <summary>Performs the client handshake over <paramref name="inner"/>; the returned stream owns it.</summary>
     /// <exception cref="RemoteFsException">The certificate was refused (<see cref="RemoteErrorKind.HostVerification"/>) or the handshake failed.</exception>
-    public static async Task<SslStream> AuthenticateAsync(Stream inner, FtpSettings settings, FtpCertificatePolicy policy, string operation, CancellationToken cancellationToken)
+    public static async Task<SslStream> AuthenticateAsync(Stream inner, FtpSettings settings, string targetHost, FtpCertificatePolicy policy, string operation, CancellationToken cancellationToken)
     {
         var ssl = new SslStream(inner, leaveInnerStreamOpen: false);
         var options = new SslClientAuthenticationOptions
         {
-            TargetHost = settings.TlsServerName,
+            TargetHost = targetHost,
             EnabledSslProtocols = settings.TlsProtocols,
             RemoteCertificateValidationCallback = policy.Validate,
             AllowTlsResume = true,

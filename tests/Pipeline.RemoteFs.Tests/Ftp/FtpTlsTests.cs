@@ -79,4 +79,36 @@ public sealed class FtpTlsTests
         });
         Assert.Contains("522", ex.Message);
     }
+
+    [VsftpdFact]
+    public async Task Two_servers_under_one_host_name_keep_their_tls_sessions_apart()
+    {
+        // .NET caches one TLS session per spelling of the host name; each server's data connections must resume its own.
+        await using var a = await VsftpdServer.StartAsync(VsftpdTls.Explicit);
+        await using var b = await VsftpdServer.StartAsync(VsftpdTls.Implicit);
+        await using var provider = new FtpFileSystemProvider();
+        await using var fsA = await provider.ConnectAsync(a.Endpoint(), a.Options());
+        await using var fsB = await provider.ConnectAsync(b.Endpoint(), b.Options());
+        for (var i = 0; i < 3; i++)
+        {
+            await Upload(fsA, $"/a{i}.bin", [1]);
+            await Upload(fsB, $"/b{i}.bin", [2]);
+        }
+        Assert.Equal([1], await Download(fsA, "/a2.bin"));
+        Assert.Equal([2], await Download(fsB, "/b2.bin"));
+    }
+
+    [Fact]
+    public void Each_live_connection_gets_its_own_spelling_of_the_server_name()
+    {
+        var first = FtpTlsSessionNames.Acquire("Files.Example");
+        var second = FtpTlsSessionNames.Acquire("files.example");
+        Assert.NotEqual(first, second, StringComparer.Ordinal);
+        Assert.Equal(first, second, StringComparer.OrdinalIgnoreCase);
+        FtpTlsSessionNames.Release(first);
+        Assert.Equal(first, FtpTlsSessionNames.Acquire("FILES.EXAMPLE"), StringComparer.Ordinal);
+        FtpTlsSessionNames.Release(first);
+        FtpTlsSessionNames.Release(second);
+        Assert.Equal("10.0.0.1", FtpTlsSessionNames.Acquire("10.0.0.1"));
+    }
 }
