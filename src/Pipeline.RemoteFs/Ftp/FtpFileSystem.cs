@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -16,6 +17,10 @@ public sealed class FtpFileSystem : IRemoteFileSystem
     private readonly FtpConnectionPool _pool;
     private readonly bool _ownsPool;
     private readonly FtpFeatures _features;
+
+    // Directories seen to exist, so that a run of uploads into one directory checks it once. Forgotten when this
+    // client deletes or moves them; an upload that fails in a remembered directory forgets it and tries again.
+    private readonly ConcurrentDictionary<string, bool> _knownDirectories = new(StringComparer.Ordinal);
 
     internal FtpFileSystem(RemoteEndpoint endpoint, FtpConnectionPool pool, FtpFeatures features, bool ownsPool)
     {
@@ -139,8 +144,20 @@ public sealed class FtpFileSystem : IRemoteFileSystem
             throw FtpErrors.FromReply(reply, operation, directory, Endpoint);
     }
 
-    private static async Task<bool> IsDirectoryAsync(FtpControlConnection c, string path, CancellationToken cancellationToken) =>
-        path == "/" || (await c.ExecuteAsync("CWD " + path, cancellationToken).ConfigureAwait(false)).IsSuccess;
+    private async Task<bool> IsDirectoryAsync(FtpControlConnection c, string path, CancellationToken cancellationToken, bool useKnown = false)
+    {
+        if (path == "/" || (useKnown && _knownDirectories.ContainsKey(path))) return true;
+        var exists = (await c.ExecuteAsync("CWD " + path, cancellationToken).ConfigureAwait(false)).IsSuccess;
+        if (exists) _knownDirectories[path] = true;
+        return exists;
+    }
+
+    private void ForgetDirectories(string path)
+    {
+        foreach (var known in _knownDirectories.Keys)
+            if (known == path || known.StartsWith(path + "/", StringComparison.Ordinal))
+                _knownDirectories.TryRemove(known, out _);
+    }
 
     /// <summary>A file's size by SIZE, or null when the server says it has none (no such file, a directory).</summary>
     internal static async Task<long?> SizeAsync(FtpControlConnection c, string path, CancellationToken cancellationToken)
@@ -264,11 +281,8 @@ public sealed class FtpFileSystem : IRemoteFileSystem
         {
             if (!options.Overwrite && await StatAsync(c, full, cancellationToken).ConfigureAwait(false) is not null)
                 throw new RemoteFsException(RemoteErrorKind.Conflict, "The file already exists", full, Endpoint);
-            if (options.CreateParents)
-                await CreateDirectoryAsync(c, parent, cancellationToken).ConfigureAwait(false);
-            else if (!await IsDirectoryAsync(c, parent, cancellationToken).ConfigureAwait(false))
-                throw new RemoteFsException(RemoteErrorKind.NotFound, "The parent directory does not exist", full, Endpoint);
-
+            var parentWasKnown = _knownDirectories.ContainsKey(parent);
+            await EnsureParentAsync(c, parent, full, options.CreateParents, cancellationToken).ConfigureAwait(false);
             string temporary;
             long start = 0;
             if (options.Resume)
@@ -288,9 +302,28 @@ public sealed class FtpFileSystem : IRemoteFileSystem
                 temporary = RemotePath.TemporarySibling(full);
             }
             var command = (start > 0 ? "APPE " : "STOR ") + temporary;
-            var data = await FtpDataConnection.OpenAsync(c, command, 0, "Upload", full, cancellationToken).ConfigureAwait(false);
+            FtpDataConnection data;
+            try
+            {
+                data = await FtpDataConnection.OpenAsync(c, command, 0, "Upload", full, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RemoteFsException ex) when (parentWasKnown && !ex.IsTransient && !c.IsBroken)
+            {
+                // The remembered parent may have been removed by someone else: check it for real and try once more.
+                ForgetDirectories(parent);
+                await EnsureParentAsync(c, parent, full, options.CreateParents, cancellationToken).ConfigureAwait(false);
+                data = await FtpDataConnection.OpenAsync(c, command, 0, "Upload", full, cancellationToken).ConfigureAwait(false);
+            }
             return (RemoteWriteStream)new FtpWriteStream(this, _pool, c, data, full, temporary, options.Overwrite, options.Resume, start);
         }, cancellationToken, keepConnection: true).ConfigureAwait(false);
+    }
+
+    private async Task EnsureParentAsync(FtpControlConnection c, string parent, string full, bool create, CancellationToken cancellationToken)
+    {
+        if (create)
+            await CreateDirectoryAsync(c, parent, cancellationToken, useKnown: true).ConfigureAwait(false);
+        else if (!await IsDirectoryAsync(c, parent, cancellationToken, useKnown: true).ConfigureAwait(false))
+            throw new RemoteFsException(RemoteErrorKind.NotFound, "The parent directory does not exist", full, Endpoint);
     }
 
     /// <summary>Deletes an uncommitted upload's temporary file, on the upload's connection when it is still usable.</summary>
@@ -361,11 +394,15 @@ public sealed class FtpFileSystem : IRemoteFileSystem
         }, cancellationToken);
     }
 
-    private async Task CreateDirectoryAsync(FtpControlConnection c, string full, CancellationToken cancellationToken)
+    private async Task CreateDirectoryAsync(FtpControlConnection c, string full, CancellationToken cancellationToken, bool useKnown = false)
     {
-        if (await IsDirectoryAsync(c, full, cancellationToken).ConfigureAwait(false)) return;
+        if (await IsDirectoryAsync(c, full, cancellationToken, useKnown).ConfigureAwait(false)) return;
         var reply = await c.ExecuteAsync("MKD " + full, cancellationToken).ConfigureAwait(false);
-        if (reply.IsSuccess) return;
+        if (reply.IsSuccess)
+        {
+            _knownDirectories[full] = true;
+            return;
+        }
         if (await SizeAsync(c, full, cancellationToken).ConfigureAwait(false) is not null)
             throw new RemoteFsException(RemoteErrorKind.Conflict, "A file exists where a directory was asked for", full, Endpoint);
         var parent = RemotePath.GetParent(full);
@@ -376,8 +413,9 @@ public sealed class FtpFileSystem : IRemoteFileSystem
                 ? new RemoteFsException(RemoteErrorKind.PermissionDenied, notFound.Message, innerException: notFound)
                 : FtpErrors.FromReply(reply, "Create directory", full, Endpoint);
         }
-        await CreateDirectoryAsync(c, parent, cancellationToken).ConfigureAwait(false);
+        await CreateDirectoryAsync(c, parent, cancellationToken, useKnown).ConfigureAwait(false);
         await c.ExpectAsync("MKD " + full, "Create directory", cancellationToken, full).ConfigureAwait(false);
+        _knownDirectories[full] = true;
     }
 
     /// <inheritdoc />
@@ -385,6 +423,7 @@ public sealed class FtpFileSystem : IRemoteFileSystem
     {
         var full = Resolve(path);
         if (full == "/") throw new RemoteFsException(RemoteErrorKind.PermissionDenied, "Refusing to delete the root directory", full, Endpoint);
+        ForgetDirectories(full);
         return WithConnectionAsync("Delete directory", full, async c =>
         {
             if (!await IsDirectoryAsync(c, full, cancellationToken).ConfigureAwait(false))
@@ -435,6 +474,7 @@ public sealed class FtpFileSystem : IRemoteFileSystem
             if (existing is not null && (!overwrite || item.IsDirectory || existing.IsDirectory))
                 throw new RemoteFsException(RemoteErrorKind.Conflict, "The destination already exists", destination, Endpoint);
             await CreateDirectoryAsync(c, RemotePath.GetParent(destination), cancellationToken).ConfigureAwait(false);
+            if (item.IsDirectory) ForgetDirectories(source);
             await RenameAsync(c, source, destination, overwrite, cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken);

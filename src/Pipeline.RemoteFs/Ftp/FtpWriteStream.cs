@@ -61,12 +61,6 @@ internal sealed class FtpWriteStream : RemoteWriteStream
     {
         ObjectDisposedException.ThrowIf(_disposed || _released, this);
         await _data.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        if (_control.Features.Size)
-        {
-            var size = await FtpFileSystem.SizeAsync(_control, _temporary, cancellationToken).ConfigureAwait(false);
-            if (size is { } stored && stored != Position)
-                throw new RemoteFsException(RemoteErrorKind.Io, $"The server stored {stored} bytes of {Position} written", Path, _control.Settings.Endpoint);
-        }
         await _fileSystem.RenameAsync(_control, _temporary, Path, _overwrite, cancellationToken).ConfigureAwait(false);
         _committed = true;
         _released = true;

@@ -158,4 +158,20 @@ public sealed class FtpFailureTests
         await Upload(fs, "relative.txt", [7]);
         Assert.Equal([7], File.ReadAllBytes(Path.Combine(server.Root, "sub/relative.txt")));
     }
+
+    [VsftpdFact]
+    public async Task Upload_into_a_directory_removed_behind_the_clients_back_recreates_it()
+    {
+        await using var server = await VsftpdServer.StartAsync();
+        await using var provider = new FtpFileSystemProvider();
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
+        await Upload(fs, "/d/one.txt", [1]);
+        Directory.Delete(Path.Combine(server.Root, "d"), recursive: true);
+        await Upload(fs, "/d/two.txt", [2]);
+        Assert.Equal([2], File.ReadAllBytes(Path.Combine(server.Root, "d/two.txt")));
+        Assert.NotNull(await fs.StatAsync("/d"));
+        Directory.Delete(Path.Combine(server.Root, "d"), recursive: true);
+        await fs.CreateDirectoryAsync("/d");
+        Assert.True(Directory.Exists(Path.Combine(server.Root, "d")));
+    }
 }
