@@ -17,6 +17,7 @@ internal sealed class FtpDataConnection : IAsyncDisposable
     private readonly Stream _stream;
     private readonly string _operation;
     private readonly string? _path;
+    private readonly FtpTransferDeadline _deadline;
     private FtpReply? _finalReply;
     private bool _closed;
 
@@ -27,6 +28,7 @@ internal sealed class FtpDataConnection : IAsyncDisposable
         _operation = operation;
         _path = path;
         _finalReply = finalReply;
+        _deadline = new FtpTransferDeadline(control.Settings.OperationTimeout, control.Settings.Time);
     }
 
     /// <summary>The data; reads and writes run under the operation time limit through <see cref="ReadAsync"/> and <see cref="WriteAsync"/>.</summary>
@@ -199,18 +201,24 @@ internal sealed class FtpDataConnection : IAsyncDisposable
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         var settings = _control.Settings;
-        using var deadline = new FtpDeadline(settings.OperationTimeout, settings.Time, cancellationToken);
+        var token = _deadline.Arm();
+        var link = cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static s => ((FtpTransferDeadline)s!).Cancel(), _deadline) : default;
         try
         {
-            return await _stream.ReadAsync(buffer, deadline.Token).ConfigureAwait(false);
+            return await _stream.ReadAsync(buffer, token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
             _control.MarkBroken();
-            if (deadline.Expired)
+            if (_deadline.Expired(cancellationToken))
                 throw new RemoteFsException(RemoteErrorKind.Timeout, $"{_operation} failed: no data arrived within {settings.OperationTimeout}", _path, settings.Endpoint, ex);
             cancellationToken.ThrowIfCancellationRequested();
             throw FtpErrors.FromNetwork(ex, _operation, _path, settings.Endpoint);
+        }
+        finally
+        {
+            _deadline.Disarm();
+            link.Dispose();
         }
     }
 
@@ -218,18 +226,24 @@ internal sealed class FtpDataConnection : IAsyncDisposable
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
     {
         var settings = _control.Settings;
-        using var deadline = new FtpDeadline(settings.OperationTimeout, settings.Time, cancellationToken);
+        var token = _deadline.Arm();
+        var link = cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static s => ((FtpTransferDeadline)s!).Cancel(), _deadline) : default;
         try
         {
-            await _stream.WriteAsync(buffer, deadline.Token).ConfigureAwait(false);
+            await _stream.WriteAsync(buffer, token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
             _control.MarkBroken();
-            if (deadline.Expired)
+            if (_deadline.Expired(cancellationToken))
                 throw new RemoteFsException(RemoteErrorKind.Timeout, $"{_operation} failed: the server took no data for {settings.OperationTimeout}", _path, settings.Endpoint, ex);
             cancellationToken.ThrowIfCancellationRequested();
             throw await FailureAsync(ex).ConfigureAwait(false);
+        }
+        finally
+        {
+            _deadline.Disarm();
+            link.Dispose();
         }
     }
 
@@ -302,6 +316,7 @@ internal sealed class FtpDataConnection : IAsyncDisposable
         catch (Exception ex) when (ex is IOException or SocketException)
         {
         }
+        _deadline.Dispose();
     }
 
     /// <summary>Aborts the transfer unless it was completed.</summary>

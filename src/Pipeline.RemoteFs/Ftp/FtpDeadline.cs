@@ -13,7 +13,8 @@ internal sealed class FtpDeadline : IDisposable
     public FtpDeadline(TimeSpan limit, TimeProvider time, CancellationToken outer)
     {
         _outer = outer;
-        _source = limit == Timeout.InfiniteTimeSpan ? new CancellationTokenSource() : new CancellationTokenSource(limit, time);
+        // Beyond about 49 days a timer cannot be set; such a limit means "no limit".
+        _source = limit == Timeout.InfiniteTimeSpan || limit > TimeSpan.FromDays(30) ? new CancellationTokenSource() : new CancellationTokenSource(limit, time);
         _link = outer.CanBeCanceled ? outer.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _source) : default;
     }
 

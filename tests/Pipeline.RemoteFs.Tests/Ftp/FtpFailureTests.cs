@@ -174,4 +174,26 @@ public sealed class FtpFailureTests
         await fs.CreateDirectoryAsync("/d");
         Assert.True(Directory.Exists(Path.Combine(server.Root, "d")));
     }
+
+    [VsftpdFact]
+    public async Task Idle_pooled_connection_is_checked_with_noop_and_an_old_one_is_replaced()
+    {
+        await using var server = await VsftpdServer.StartAsync();
+        var time = new ManualTimeProvider();
+        var trace = new ConcurrentQueue<string>();
+        await using var provider = new FtpFileSystemProvider(time, trace.Enqueue);
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
+        await fs.StatAsync("/x");
+        Assert.DoesNotContain("> NOOP", trace);
+
+        time.Advance(TimeSpan.FromSeconds(11));
+        await fs.StatAsync("/x");
+        Assert.Single(trace, l => l == "> NOOP");
+        Assert.Single(trace, l => l.StartsWith("> USER", StringComparison.Ordinal));
+
+        time.Advance(TimeSpan.FromMinutes(3));
+        await fs.StatAsync("/x");
+        Assert.Equal(2, trace.Count(l => l.StartsWith("> USER", StringComparison.Ordinal)));
+        Assert.Contains("> QUIT", trace);
+    }
 }
