@@ -24,6 +24,8 @@ internal sealed class FtpControlConnection : IAsyncDisposable
         _stream = new NetworkStream(socket, ownsSocket: true);
         _reader = new FtpReplyReader(_stream, settings.Encoding);
         LastUsed = settings.Time.GetUtcNow();
+        EpsvRefused = !settings.UseEpsv;
+        EprtRefused = !settings.UseEprt;
     }
 
     public FtpSettings Settings => _settings;

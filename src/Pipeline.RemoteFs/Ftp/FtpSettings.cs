@@ -37,6 +37,10 @@ internal sealed class FtpSettings
     public required string Password { get; init; }
     public FtpTlsMode Tls { get; init; }
     public FtpDataMode DataMode { get; init; }
+    /// <summary>Whether to try EPSV (RFC 2428) before PASV; some NAT routers only rewrite PASV.</summary>
+    public bool UseEpsv { get; init; } = true;
+    /// <summary>Whether to try EPRT (RFC 2428) before PORT.</summary>
+    public bool UseEprt { get; init; } = true;
     /// <summary>The name used for TLS (SNI, certificate name, the TLS session cache); the host unless set.</summary>
     public required string TlsServerName { get; init; }
     /// <summary>The SHA-256 thumbprint to accept instead of a chain validation, upper-case hex without separators.</summary>
@@ -56,7 +60,7 @@ internal sealed class FtpSettings
         get
         {
             var secret = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(UserName + "\0" + Password)));
-            return $"{Endpoint.Scheme}|{Host}|{Port}|{UserName}|{secret}|{Tls}|{DataMode}|{TlsServerName}|{PinnedThumbprint}|{TlsProtocols}|{Encoding.WebName}";
+            return $"{Endpoint.Scheme}|{Host}|{Port}|{UserName}|{secret}|{Tls}|{DataMode}|{UseEpsv}|{UseEprt}|{TlsServerName}|{PinnedThumbprint}|{TlsProtocols}|{Encoding.WebName}";
         }
     }
 
@@ -89,6 +93,12 @@ internal sealed class FtpSettings
             null or "" or "passive" or "pasv" => FtpDataMode.Passive,
             "active" or "port" => FtpDataMode.Active,
             var other => throw new ArgumentException($"The setting mode='{other}' is not one of passive, active.", "mode"),
+        };
+        bool Flag(string name) => Setting(name)?.Trim().ToLowerInvariant() switch
+        {
+            null or "" or "true" or "yes" or "on" or "1" => true,
+            "false" or "no" or "off" or "0" => false,
+            var other => throw new ArgumentException($"The setting {name}='{other}' is not true or false.", name),
         };
         var protocols = Setting("tls_protocols")?.Trim().ToLowerInvariant() switch
         {
@@ -126,6 +136,8 @@ internal sealed class FtpSettings
             Password = password,
             Tls = tls,
             DataMode = mode,
+            UseEpsv = Flag("epsv"),
+            UseEprt = Flag("eprt"),
             TlsServerName = Setting("tls_server_name") is { Length: > 0 } serverName ? serverName : host,
             PinnedThumbprint = FtpCertificatePolicy.NormalizeThumbprint(options.PinnedFingerprint),
             TlsProtocols = protocols,

@@ -41,6 +41,27 @@ public sealed class FtpOperationsTests(ITestOutputHelper output)
         }
     }
 
+    [VsftpdTheory]
+    [InlineData(VsftpdTls.None, "passive")]
+    [InlineData(VsftpdTls.None, "active")]
+    [InlineData(VsftpdTls.Explicit, "passive")]
+    [InlineData(VsftpdTls.Explicit, "active")]
+    public async Task Pasv_and_port_work_when_the_extended_commands_are_turned_off(VsftpdTls tls, string mode)
+    {
+        await using var server = await VsftpdServer.StartAsync(tls);
+        var trace = new ConcurrentQueue<string>();
+        await using var provider = new FtpFileSystemProvider(null, trace.Enqueue);
+        var options = server.Options(mode);
+        options = options with { Settings = new Dictionary<string, string>(options.Settings) { ["epsv"] = "false", ["eprt"] = "false" } };
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), options);
+        var content = RandomNumberGenerator.GetBytes(200_000);
+        await Upload(fs, "/d/f.bin", content);
+        Assert.Equal(content, await Download(fs, "/d/f.bin"));
+        Assert.Single(await ToList(fs.ListAsync("/d")));
+        Assert.Contains(trace, l => l.StartsWith(mode == "active" ? "> PORT 127,0,0,1," : "> PASV", StringComparison.Ordinal));
+        Assert.DoesNotContain(trace, l => l.StartsWith("> EPSV", StringComparison.Ordinal) || l.StartsWith("> EPRT", StringComparison.Ordinal));
+    }
+
     private static async Task RunAllOperations(IRemoteFileSystem fs, VsftpdServer server)
     {
         // Create directories with parents; creating an existing one succeeds.
