@@ -51,6 +51,21 @@ public sealed class FtpTlsTests
     }
 
     [VsftpdFact]
+    public async Task Ftp_scheme_with_the_tls_setting_explicit_uses_auth_tls()
+    {
+        await using var server = await VsftpdServer.StartAsync(VsftpdTls.Explicit);
+        var trace = new ConcurrentQueue<string>();
+        await using var provider = new FtpFileSystemProvider(null, trace.Enqueue);
+        var options = server.Options();
+        options = options with { Settings = new Dictionary<string, string>(options.Settings) { ["tls"] = "explicit" } };
+        await using var fs = await provider.ConnectAsync(RemoteEndpoint.Parse($"ftp://{VsftpdServer.User}@localhost:{server.Port}/"), options);
+        await Upload(fs, "/e.txt", [5]);
+        Assert.Equal([5], await Download(fs, "/e.txt"));
+        Assert.Contains("> AUTH TLS", trace);
+        Assert.Contains("> PROT P", trace);
+    }
+
+    [VsftpdFact]
     public async Task Concurrent_transfers_on_pooled_connections_all_reuse_a_tls_session()
     {
         // require_ssl_reuse=YES: every data connection of every pooled control connection must resume a session.

@@ -76,8 +76,8 @@ public sealed class VsftpdServer : IAsyncDisposable
 
     public static async Task<VsftpdServer> StartAsync(VsftpdTls tls = VsftpdTls.None, bool requireSslReuse = true)
     {
-        if (MissingReason() is { } reason)
-            throw new InvalidOperationException($"vsftpd cannot run: {reason}. CI must provision it.");
+        if (MissingReason() is { } reason || !OperatingSystem.IsLinux())
+            throw new InvalidOperationException($"vsftpd cannot run: {MissingReason()}. CI must provision it (.ci/provision.d/vsftpd.sh).");
         var directory = Directory.CreateTempSubdirectory("pipeline-vsftpd-").FullName;
         File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
         var root = Path.Combine(directory, "root");
