@@ -263,6 +263,7 @@ public sealed class VsftpdServer : IAsyncDisposable
     private static (string, string, string) CreateCertificate()
     {
         var directory = Directory.CreateTempSubdirectory("pipeline-vsftpd-cert-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(directory, recursive: true);
         var cert = Path.Combine(directory, "cert.pem");
         var key = Path.Combine(directory, "key.pem");
         Run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
