@@ -14,6 +14,7 @@ public sealed class RemoteFileSystems
         var registry = new RemoteFileSystems();
         registry.Register(new LocalFileSystemProvider());
         registry.Register(new Sftp.SftpFileSystemProvider());
+        registry.Register(new Ftp.FtpFileSystemProvider());
         return registry;
     }
 
