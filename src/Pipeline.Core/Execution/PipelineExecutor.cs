@@ -69,7 +69,7 @@ public sealed partial class PipelineExecutor
             {
                 if (original.DefinitionText is null)
                     throw new ArgumentException($"The run '{resumeId}' was started from objects, not a file: pass the same steps again to resume it.", nameof(request));
-                definition = DefinitionLoader.LoadText(original.DefinitionText, _registry, original.DefinitionPath);
+                definition = DefinitionLoader.LoadText(original.DefinitionText, _registry, original.DefinitionPath, original.Variables.Keys.Concat(request.Variables.Keys));
             }
             if (definition.PipelineId != original.PipelineId)
                 throw new ArgumentException($"The run '{resumeId}' belongs to the pipeline '{original.PipelineId}', not '{definition.PipelineId}'.", nameof(request));
