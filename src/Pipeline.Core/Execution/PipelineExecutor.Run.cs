@@ -19,6 +19,7 @@ public sealed partial class PipelineExecutor
         private readonly PriorityQueue<int, int> _ready = new();
         private readonly Channel<int> _completions = Channel.CreateUnbounded<int>(new UnboundedChannelOptions { SingleReader = true });
         private readonly List<Task> _pumps = [];
+        private AttemptRecorder _recorder = null!;
         private RecordBroadcast? _pipelineInput;
         private int[][] _gatedBy = [];
         private CancellationToken _runToken;
@@ -33,6 +34,7 @@ public sealed partial class PipelineExecutor
         {
             _runToken = cancellationToken;
             var store = _request.Store;
+            _recorder = new AttemptRecorder(store);
             var variables = _scope.Variables.ToDictionary(kv => kv.Key, kv => _scope.Masker.Apply(kv.Value), StringComparer.Ordinal);
             if (store is not null)
             {
@@ -94,6 +96,7 @@ public sealed partial class PipelineExecutor
             var failed = _states.Any(s => s.Status == RunStatus.Failed);
             if (cancelled || failed) await RollbackAsync().ConfigureAwait(false);
 
+            await _recorder.CompleteAsync().ConfigureAwait(false);
             var status = cancelled ? RunStatus.Cancelled : failed ? RunStatus.Failed : RunStatus.Succeeded;
             var endedAt = _time.GetUtcNow();
             var error = cancelled ? "The run was cancelled." : _firstError;
@@ -177,10 +180,12 @@ public sealed partial class PipelineExecutor
         {
             if (_request.OutputStep is not null) return _request.OutputStep;
             if (_plan.Contains("output")) return "output";
-            return _states.Where(s => StepInputs.Info(s.Planned.Definition, _executor._registry)?.ProducesRecords == true && s.Planned.Consumers.Count == 0)
-                .OrderBy(s => Definition.Steps.ToList().FindIndex(d => d.Id == s.Planned.Id))
+            // The last step in definition order that produces records nobody else reads.
+            var candidates = _states
+                .Where(s => s.Planned.Consumers.Count == 0 && StepInputs.Info(s.Planned.Definition, _executor._registry)?.ProducesRecords == true)
                 .Select(s => s.Planned.Id)
-                .LastOrDefault();
+                .ToHashSet(StringComparer.Ordinal);
+            return Definition.Steps.LastOrDefault(d => candidates.Contains(d.Id))?.Id;
         }
 
         private async Task PumpToHostAsync(IAsyncEnumerable<RecordBatch> stream)
@@ -438,19 +443,14 @@ public sealed partial class PipelineExecutor
             state.Bytes = record.Bytes;
             state.Outputs = OutputsFromJson(record.MetricsJson);
             Emit(PipelineEventKind.StepResumed, $"Step '{state.Planned.Id}' succeeded in an earlier run; not run again.", state.Planned.Id, LogLevel.Verbose, status: RunStatus.Succeeded);
-            if (_request.Store is { } store)
-            {
-                var carried = record with { RunId = RunId, Attempt = 0 };
-                Track(store.RecordAttemptAsync(carried, CancellationToken.None));
-            }
+            _recorder.Add(record with { RunId = RunId, Attempt = 0 });
             Finish(state);
         }
 
         private void RecordNotRun(StepState state)
         {
-            if (_request.Store is not { } store) return;
             var now = _time.GetUtcNow();
-            Track(store.RecordAttemptAsync(new StepAttemptRecord
+            _recorder.Add(new StepAttemptRecord
             {
                 RunId = RunId,
                 StepId = state.Planned.Id,
@@ -459,10 +459,8 @@ public sealed partial class PipelineExecutor
                 StartedAt = now,
                 EndedAt = now,
                 ErrorMessage = state.Reason,
-            }, CancellationToken.None));
+            });
         }
-
-        private void Track(Task task) => _pumps.Add(task);
 
         /// <summary>Marks a step finished and lets its downstream steps decide.</summary>
         private void Finish(StepState state)

@@ -54,11 +54,27 @@ public sealed partial class PipelineExecutor
             }
         }
 
+        private readonly Dictionary<TimeSpan, ResiliencePipeline> _timeoutPipelines = [];
+
         private ResiliencePipeline BuildResilience(StepState state)
         {
             var step = state.Planned.Definition;
             var policy = Definition.RetryOf(step);
             var timeout = Definition.TimeoutOf(step);
+            if (policy.MaxAttempts <= 1)
+            {
+                // Most steps have no retry: share one pipeline per timeout instead of building one per step.
+                if (timeout is null) return ResiliencePipeline.Empty;
+                lock (_timeoutPipelines)
+                {
+                    if (!_timeoutPipelines.TryGetValue(timeout.Value, out var shared))
+                    {
+                        shared = new ResiliencePipelineBuilder { TimeProvider = _time }.AddTimeout(timeout.Value).Build();
+                        _timeoutPipelines[timeout.Value] = shared;
+                    }
+                    return shared;
+                }
+            }
             var builder = new ResiliencePipelineBuilder { TimeProvider = _time };
             if (policy.MaxAttempts > 1)
             {
@@ -168,7 +184,7 @@ public sealed partial class PipelineExecutor
         private Task RecordAttemptAsync(StepState state, int attempt, DateTimeOffset startedAt, RunStatus status, ErrorKind? kind, string? message,
             StepContext? context, bool isRollback = false, string? stepId = null)
         {
-            if (_request.Store is not { } store) return Task.CompletedTask;
+            if (_request.Store is null) return Task.CompletedTask;
             string? metrics = null;
             if (context is not null && (context.Outputs.Count > 0 || context.Metrics.Files > 0))
             {
@@ -178,7 +194,7 @@ public sealed partial class PipelineExecutor
                     outputs = context.Outputs.ToDictionary(kv => kv.Key, kv => kv.Value is IFormattable or string or bool or null ? kv.Value : kv.Value.ToString()),
                 }));
             }
-            return store.RecordAttemptAsync(new StepAttemptRecord
+            _recorder.Add(new StepAttemptRecord
             {
                 RunId = RunId,
                 StepId = stepId ?? state.Planned.Id,
@@ -192,7 +208,8 @@ public sealed partial class PipelineExecutor
                 Bytes = context?.Metrics.Bytes ?? 0,
                 MetricsJson = metrics,
                 IsRollback = isRollback,
-            }, CancellationToken.None);
+            });
+            return Task.CompletedTask;
         }
 
         /// <summary>Runs the rollback actions of the steps that succeeded in this run, latest first.</summary>

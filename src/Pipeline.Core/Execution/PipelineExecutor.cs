@@ -147,7 +147,8 @@ public sealed partial class PipelineExecutor
         private void Emit(PipelineEventKind kind, string message, string? stepId = null, LogLevel level = LogLevel.Information,
             int? attempt = null, RunStatus? status = null, ErrorKind? errorKind = null, TimeSpan? duration = null, TimeSpan? delay = null)
         {
-            _events?.OnEvent(new PipelineEvent
+            if (_events is null) return;
+            _events.OnEvent(new PipelineEvent
             {
                 Kind = kind,
                 Time = _time.GetUtcNow(),

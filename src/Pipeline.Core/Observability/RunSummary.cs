@@ -30,9 +30,10 @@ public sealed record RunSummary
     public static RunSummary Create(PipelineDefinition definition, IReadOnlyList<StepResult> steps)
     {
         var alerts = new List<RunAlert>();
+        var definitions = definition.Steps.GroupBy(d => d.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         foreach (var step in steps.Where(s => !s.Resumed))
         {
-            var def = definition.Steps.FirstOrDefault(d => d.Id == step.StepId);
+            var def = definitions.GetValueOrDefault(step.StepId);
             if (def?.ExpectedDuration is { } expected && step.Duration is { } actual && actual > expected)
                 alerts.Add(new RunAlert(step.StepId, "slow", $"'{step.StepId}' took {Duration.Format(actual)}, longer than its expected {Duration.Format(expected)}."));
             if (step.Attempts > 1)

@@ -114,6 +114,13 @@ public interface IRunStore : IAsyncDisposable
     /// <summary>Records (inserts or updates) one step attempt, keyed by run, step, attempt and rollback flag.</summary>
     Task RecordAttemptAsync(StepAttemptRecord attempt, CancellationToken cancellationToken = default);
 
+    /// <summary>Records several attempts at once (in one transaction where the store can).</summary>
+    async Task RecordAttemptsAsync(IReadOnlyList<StepAttemptRecord> attempts, CancellationToken cancellationToken = default)
+    {
+        foreach (var attempt in attempts)
+            await RecordAttemptAsync(attempt, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>A run by id, or null.</summary>
     Task<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken = default);
 

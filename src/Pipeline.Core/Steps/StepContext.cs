@@ -56,7 +56,13 @@ public sealed class StepContext
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     /// <summary>Opens remote and local file systems by URI.</summary>
-    public RemoteFileSystems FileSystems { get; init; } = RemoteFileSystems.CreateDefault();
+    public RemoteFileSystems FileSystems
+    {
+        get => _fileSystems ??= RemoteFileSystems.CreateDefault();
+        init => _fileSystems = value;
+    }
+
+    private RemoteFileSystems? _fileSystems;
 
     /// <summary>Connection options for remote endpoints by URI prefix, from the host (credentials, key files).</summary>
     public Func<RemoteEndpoint, RemoteConnectionOptions>? ConnectionOptions { get; init; }
