@@ -1,3 +1,4 @@
+using Pipeline.Core.Tests.Support;
 using System.Globalization;
 using Pipeline.Core.Expressions;
 using Pipeline.Core.Records;

@@ -125,9 +125,3 @@ internal sealed class CollectingRecordWriter : IRecordWriter
         return ValueTask.CompletedTask;
     }
 }
-
-/// <summary>A clock that stands still at a chosen time.</summary>
-internal sealed class ManualTimeProvider(DateTimeOffset now) : TimeProvider
-{
-    public override DateTimeOffset GetUtcNow() => now;
-}

@@ -1,3 +1,4 @@
+using Pipeline.Core.Tests.Support;
 using Pipeline.Core.Execution;
 using Pipeline.Core.Steps.Files;
 
