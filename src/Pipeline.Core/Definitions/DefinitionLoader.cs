@@ -46,7 +46,7 @@ public static class DefinitionLoader
     public static IReadOnlyList<DefinitionError> LoadPlugins(PipelineDefinition definition, StepTypeRegistry registry)
     {
         var errors = new List<DefinitionError>();
-        var baseDirectory = definition.SourcePath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(definition.SourcePath)!;
+        var baseDirectory = definition.SourcePath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(definition.SourcePath))!;
         foreach (var plugin in definition.Plugins)
         {
             try

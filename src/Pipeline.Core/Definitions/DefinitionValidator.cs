@@ -31,6 +31,7 @@ public static class DefinitionValidator
         var callers = new HashSet<string>(callerVariables ?? [], StringComparer.Ordinal);
         var variableNames = new HashSet<string>(definition.Variables.Keys.Concat(callers), StringComparer.Ordinal);
         if (scope is null) CheckVariables(definition, callers, variableNames, errors);
+        CheckTimeout(definition.Defaults.Timeout, "defaults", definition.ValueLocations.GetValueOrDefault("defaults.timeout") ?? definition.KeyLocations.GetValueOrDefault("defaults"), errors);
         var rollbackIds = new HashSet<string>(StringComparer.Ordinal);
 
         foreach (var step in definition.Steps)
@@ -44,7 +45,7 @@ public static class DefinitionValidator
                 if (rollback.Location is null) CheckId(rollback, "rollback", errors);
                 if (byId.ContainsKey(rollback.Id) || !rollbackIds.Add(rollback.Id))
                     errors.Add(new DefinitionError("duplicate-id", $"The rollback id '{rollback.Id}' is already used by another step.",
-                        rollback.KeyLocations.GetValueOrDefault("id") ?? rollback.Location));
+                        rollback.ValueLocations.GetValueOrDefault("id") ?? rollback.Location));
                 if (rollback.DependsOn.Count > 0 || rollback.Inputs.Count > 0)
                     errors.Add(new DefinitionError("bad-rollback", $"The rollback of step '{step.Id}' cannot have depends_on or input: it runs when the run fails.", rollback.Location));
                 HashSet<string>? withOwner = null;
@@ -93,7 +94,8 @@ public static class DefinitionValidator
         var own = definition.Variables.Where(kv => !callers.Contains(kv.Key)).ToArray();
         var position = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < own.Length; i++) position[own[i].Key] = i;
-        SourceLocation? At(string name) => definition.KeyLocations.GetValueOrDefault("variables." + name) ?? definition.KeyLocations.GetValueOrDefault("variables");
+        SourceLocation? At(string name) => definition.ValueLocations.GetValueOrDefault("variables." + name) ?? definition.KeyLocations.GetValueOrDefault("variables." + name)
+            ?? definition.KeyLocations.GetValueOrDefault("variables");
 
         var edges = new int[own.Length][];
         for (var i = 0; i < own.Length; i++)
@@ -126,6 +128,10 @@ public static class DefinitionValidator
         Func<HashSet<string>> upstream, List<DefinitionError> errors)
     {
         SourceLocation? At(string key) => step.KeyLocations.GetValueOrDefault(key) ?? step.Location;
+        SourceLocation? ValueAt(string key) => step.ValueLocations.GetValueOrDefault(key) ?? At(key);
+
+        CheckTimeout(step.Timeout, $"step '{step.Id}'", ValueAt("timeout"), errors);
+        if (step.Location is null && step.Retry is { } retry) CheckRetry(retry, step, errors);
 
         StepTypeInfo? info = null;
         if (step.Handler is not null)
@@ -137,11 +143,11 @@ public static class DefinitionValidator
             if (registry.TryGet(step.Type, out var handler))
                 info = handler.Info;
             else if (registry.UnavailableReason(step.Type) is { } reason)
-                errors.Add(new DefinitionError("unavailable-type", $"Step '{step.Id}': {reason}", At("type")));
+                errors.Add(new DefinitionError("unavailable-type", $"Step '{step.Id}': {reason}", ValueAt("type")));
             else
                 errors.Add(new DefinitionError("unknown-type",
                     $"Step '{step.Id}' has the unknown type '{step.Type}'{Suggest.DidYouMean(step.Type, registry.Names)}. Run 'pipeline steps' or Get-PipelineStepType for the list.",
-                    At("type")));
+                    ValueAt("type")));
         }
         else if (step.Location is null)
         {
@@ -163,7 +169,7 @@ public static class DefinitionValidator
                     continue;
                 }
                 if (CheckValue(option, value) is { } problem)
-                    errors.Add(new DefinitionError("bad-option", $"Step '{step.Id}': the option '{key}' {problem}", At("with." + key)));
+                    errors.Add(new DefinitionError("bad-option", $"Step '{step.Id}': the option '{key}' {problem}", ValueAt("with." + key)));
             }
             foreach (var option in info.Options.Where(o => o.Required && !step.With.ContainsKey(o.Name)))
                 errors.Add(new DefinitionError("missing-option", $"Step '{step.Id}' ({info.Name}) needs the option '{option.Name}': {option.Description}", At("with")));
@@ -173,7 +179,7 @@ public static class DefinitionValidator
         }
 
         if (step.When is { } condition && Execution.Conditions.Check(condition, scope?.Variables.Keys ?? variables, upstream()) is { } conditionProblem)
-            errors.Add(new DefinitionError("bad-condition", $"Step '{step.Id}': the condition is invalid: {conditionProblem}", At("when")));
+            errors.Add(new DefinitionError("bad-condition", $"Step '{step.Id}': the condition is invalid: {conditionProblem}", ValueAt("when")));
 
         foreach (var (key, value) in step.With)
         {
@@ -185,12 +191,33 @@ public static class DefinitionValidator
                     ? scope.Check(reference, steps)
                     : TemplateScope.Problem(reference, variables, steps);
                 if (problem is not null)
-                    errors.Add(new DefinitionError("unresolved-template", $"Step '{step.Id}', option '{key}': {problem}", At("with." + key)));
+                    errors.Add(new DefinitionError("unresolved-template", $"Step '{step.Id}', option '{key}': {problem}", ValueAt("with." + key)));
             }
         }
     }
 
     private static readonly HashSet<string> NoSteps = [];
+
+    /// <summary>The shortest and the longest timeout an attempt may have (the bounds of Polly's timeout).</summary>
+    internal static readonly (TimeSpan Min, TimeSpan Max) TimeoutRange = (TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(24));
+
+    private static void CheckTimeout(TimeSpan? timeout, string owner, SourceLocation? at, List<DefinitionError> errors)
+    {
+        if (timeout is { } t && (t < TimeoutRange.Min || t > TimeoutRange.Max))
+            errors.Add(new DefinitionError("bad-duration",
+                $"The timeout of {owner} ({Duration.Format(t)}) must be from 10ms to 24h.", at));
+    }
+
+    /// <summary>Retry policies built from objects (those from YAML were checked where they were read).</summary>
+    private static void CheckRetry(RetryPolicy retry, StepDefinition step, List<DefinitionError> errors)
+    {
+        if (retry.MaxAttempts < 1)
+            errors.Add(new DefinitionError("bad-retry", $"Step '{step.Id}': 'max_attempts' must be at least 1, not {retry.MaxAttempts}.", null));
+        if (retry.Delay < TimeSpan.Zero)
+            errors.Add(new DefinitionError("bad-retry", $"Step '{step.Id}': 'delay' cannot be negative.", null));
+        if (retry.MaxDelay is { } max && max < retry.Delay)
+            errors.Add(new DefinitionError("bad-retry", $"Step '{step.Id}': 'max_delay' ({Duration.Format(max)}) is shorter than 'delay' ({Duration.Format(retry.Delay)}).", null));
+    }
 
     private static IEnumerable<string> Strings(object? value) => value switch
     {

@@ -52,10 +52,16 @@ public static class PipelineYaml
     {
         private readonly HashSet<YamlValue> _visited = new(ReferenceEqualityComparer.Instance);
         private int _revisits;
+        private SourceLocation? _reading;
 
         public List<DefinitionError> Errors { get; } = [];
 
-        private SourceLocation At(YamlValue node) => new(file, node.Line, node.Column);
+        private SourceLocation At(YamlValue node) => At(node.At);
+
+        private SourceLocation At(YamlAt at) => new(file, at.Line, at.Column);
+
+        // Where the value under a key was written (for an alias, the alias itself).
+        private SourceLocation ValueAt(YamlMap map, string key) => At(map.Entry(key)!.Value.ValueAt);
 
         private void Error(string code, string message, SourceLocation? location) => Errors.Add(new DefinitionError(code, message, location));
 
@@ -77,44 +83,47 @@ public static class PipelineYaml
                 return null;
             }
 
-            var keys = Keys(root, PipelineKeys, "pipeline");
+            var rootValues = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
+            var keys = Keys(root, PipelineKeys, "pipeline", rootValues);
             var id = Scalar(root, "pipeline_id");
             if (id is null)
                 Error("missing-key", "The pipeline needs a 'pipeline_id'.", At(root));
             else if (!Ids.IsValid(id))
-                Error("bad-id", $"The pipeline_id '{id}' is not a valid id: {Ids.Rule}.", keys.GetValueOrDefault("pipeline_id"));
+                Error("bad-id", $"The pipeline_id '{id}' is not a valid id: {Ids.Rule}.", rootValues.GetValueOrDefault("pipeline_id"));
 
             var defaults = new StepDefaults();
-            if (root.Get("defaults") is { } defaultsNode && Mapping(defaultsNode, "defaults") is { } defaultsMap)
+            if (root.Entry("defaults") is { } defaultsEntry && Mapping(defaultsEntry.Value, defaultsEntry.ValueAt, "defaults") is { } defaultsMap)
             {
-                Keys(defaultsMap, DefaultsKeys, "defaults");
+                var defaultValues = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
+                foreach (var (key, at) in Keys(defaultsMap, DefaultsKeys, "defaults", defaultValues)) keys.TryAdd("defaults." + key, at);
+                foreach (var (key, at) in defaultValues) rootValues.TryAdd("defaults." + key, at);
                 defaults = new StepDefaults
                 {
                     Timeout = DurationOf(defaultsMap, "timeout"),
-                    Retry = defaultsMap.Get("retry") is { } r ? ReadRetry(r) ?? RetryPolicy.None : RetryPolicy.None,
+                    Retry = defaultsMap.Entry("retry") is { } r ? ReadRetry(r.Value, r.ValueAt) ?? RetryPolicy.None : RetryPolicy.None,
                 };
             }
 
-            var variables = ReadVariables(root.Get("variables"), keys);
+            var variables = ReadVariables(root.Entry("variables"), keys, rootValues);
 
             var steps = new List<StepDefinition>();
-            if (root.Get("steps") is not { } stepsNode)
+            if (root.Entry("steps") is not { } stepsEntry)
             {
                 Error("missing-key", "The pipeline needs 'steps': a list of steps.", At(root));
             }
-            else if (stepsNode is not YamlList stepList)
+            else if (stepsEntry.Value is not YamlList stepList)
             {
-                if (stepsNode is not YamlText { IsNull: true })
-                    Error("wrong-type", $"'steps' must be a list of steps, not a {stepsNode.Describe}.", At(stepsNode));
+                if (stepsEntry.Value is not YamlText { IsNull: true })
+                    Error("wrong-type", $"'steps' must be a list of steps, not a {stepsEntry.Value.Describe}.", At(stepsEntry.ValueAt));
                 else
-                    Error("no-steps", "'steps' is empty: a pipeline needs at least one step.", At(stepsNode));
+                    Error("no-steps", "'steps' is empty: a pipeline needs at least one step.", At(stepsEntry.ValueAt));
             }
             else
             {
-                if (stepList.Items.Count == 0) Error("no-steps", "'steps' is empty: a pipeline needs at least one step.", At(stepList));
-                foreach (var stepNode in stepList.Items)
+                if (stepList.Items.Count == 0) Error("no-steps", "'steps' is empty: a pipeline needs at least one step.", At(stepsEntry.ValueAt));
+                foreach (var item in stepList.Items)
                 {
-                    if (ReadStep(stepNode, "step", StepKeys) is { } step) steps.Add(step);
+                    if (ReadStep(item.Value, item.At, "step", StepKeys) is { } step) steps.Add(step);
                 }
             }
 
@@ -132,75 +141,82 @@ public static class PipelineYaml
                 SourcePath = file,
                 SourceText = text,
                 KeyLocations = keys,
+                ValueLocations = rootValues,
             };
         }
 
-        private StepDefinition? ReadStep(YamlValue node, string what, string[] known, string? defaultId = null)
+        private StepDefinition? ReadStep(YamlValue node, YamlAt at, string what, string[] known, string? defaultId = null)
         {
-            if (Mapping(node, what) is not { } map) return null;
-            var keys = Keys(map, known, what);
+            if (Mapping(node, at, what) is not { } map) return null;
+            var values = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
+            var keys = Keys(map, known, what, values);
             var givenId = Scalar(map, "id");
             var id = givenId ?? defaultId;
             if (id is null)
-                Error("missing-key", $"A {what} needs an 'id'.", At(map));
+                Error("missing-key", $"A {what} needs an 'id'.", At(at));
             else if (givenId is not null && known == RollbackKeys && !Ids.IsValid(givenId))
-                Error("bad-id", $"The rollback id '{givenId}' is not a valid id: {Ids.Rule}.", keys.GetValueOrDefault("id") ?? At(map));
+                Error("bad-id", $"The rollback id '{givenId}' is not a valid id: {Ids.Rule}.", values.GetValueOrDefault("id") ?? At(at));
             else if (givenId is not null && known != RollbackKeys && !Ids.IsValidStep(givenId))
-                Error("bad-id", $"The step id '{givenId}' is not a valid step id: {Ids.StepRule}.", keys.GetValueOrDefault("id") ?? At(map));
+                Error("bad-id", $"The step id '{givenId}' is not a valid step id: {Ids.StepRule}.", values.GetValueOrDefault("id") ?? At(at));
             var type = Scalar(map, "type");
-            if (type is null) Error("missing-key", $"The {what} '{id}' needs a 'type'.", At(map));
+            if (type is null) Error("missing-key", $"The {what} '{id}' needs a 'type'.", At(at));
 
             var with = new Dictionary<string, object?>(StringComparer.Ordinal);
-            if (map.Get("with") is { } withNode && withNode is not YamlText { IsNull: true } &&
-                Mapping(withNode, $"'with' of step '{id}'") is { } withMap)
+            if (map.Entry("with") is { } withEntry && withEntry.Value is not YamlText { IsNull: true } &&
+                Mapping(withEntry.Value, withEntry.ValueAt, $"'with' of step '{id}'") is { } withMap)
             {
-                foreach (var (k, v) in withMap.Entries)
+                foreach (var entry in withMap.Entries)
                 {
-                    if (k is not YamlText { Value: var key }) continue; // reported when loading
-                    if (keys.TryAdd("with." + key, At(k))) with[key] = Value(v);
+                    // Keys that are not single values, and duplicates, were reported when loading.
+                    if (entry.Name is not { } key || !keys.TryAdd("with." + key, At(entry.KeyAt))) continue;
+                    values.TryAdd("with." + key, At(entry.ValueAt));
+                    _reading = At(entry.KeyAt);
+                    with[key] = Value(entry.Value);
                 }
             }
 
-            var inputs = ListOf(map, "input", keys).Concat(ListOf(map, "inputs", keys)).Distinct(StringComparer.Ordinal).ToArray();
+            bool Has(string key) => known.Contains(key);
+            var inputs = Has("input") ? ListOf(map, "input", keys).Concat(ListOf(map, "inputs", keys)).Distinct(StringComparer.Ordinal).ToArray() : [];
             return new StepDefinition
             {
                 Id = id ?? "",
                 Name = Scalar(map, "name"),
                 Type = type ?? "",
-                DependsOn = ListOf(map, "depends_on", keys),
+                DependsOn = Has("depends_on") ? ListOf(map, "depends_on", keys) : [],
                 Inputs = inputs,
-                Trigger = EnumOf(map, "trigger", TriggerRule.AllSuccess),
-                When = Scalar(map, "when"),
+                Trigger = Has("trigger") ? EnumOf(map, "trigger", TriggerRule.AllSuccess) : TriggerRule.AllSuccess,
+                When = Has("when") ? Scalar(map, "when") : null,
                 Timeout = DurationOf(map, "timeout"),
-                ExpectedDuration = DurationOf(map, "expected_duration"),
-                Retry = map.Get("retry") is { } retry ? ReadRetry(retry) : null,
-                Rollback = map.Get("rollback") is { } rollback && known != RollbackKeys ? ReadRollback(rollback, id ?? "") : null,
+                ExpectedDuration = Has("expected_duration") ? DurationOf(map, "expected_duration") : null,
+                Retry = Has("retry") && map.Entry("retry") is { } retry ? ReadRetry(retry.Value, retry.ValueAt) : null,
+                Rollback = Has("rollback") && map.Entry("rollback") is { } rollback ? ReadRollback(rollback, id ?? "") : null,
                 With = with,
-                Location = At(map),
+                Location = At(at),
                 KeyLocations = keys,
+                ValueLocations = values,
             };
         }
 
         // The rollback step's id defaults to "<owner>.rollback".
-        private StepDefinition? ReadRollback(YamlValue node, string ownerId) =>
-            ReadStep(node, $"rollback of step '{ownerId}'", RollbackKeys, ownerId + ".rollback");
+        private StepDefinition? ReadRollback(YamlEntry entry, string ownerId) =>
+            ReadStep(entry.Value, entry.ValueAt, $"rollback of step '{ownerId}'", RollbackKeys, ownerId + ".rollback");
 
-        private RetryPolicy? ReadRetry(YamlValue node)
+        private RetryPolicy? ReadRetry(YamlValue node, YamlAt at)
         {
-            if (Mapping(node, "retry") is not { } map) return null;
+            if (Mapping(node, at, "retry") is not { } map) return null;
             var keys = Keys(map, RetryKeys, "retry");
             var retryOn = new List<ErrorKind>();
-            if (map.Get("retry_on") is { } retryOnNode)
+            if (map.Entry("retry_on") is { } retryOnEntry)
             {
-                foreach (var item in Items(retryOnNode, "retry_on"))
+                foreach (var item in Items(retryOnEntry, "retry_on"))
                 {
-                    if (item is not YamlText { Value: var name })
+                    if (item.Value is not YamlText { Value: var name })
                     {
-                        Error("wrong-type", $"Items of 'retry_on' must be error kinds, not a {item.Describe}.", At(item));
+                        Error("wrong-type", $"Items of 'retry_on' must be error kinds, not a {item.Value.Describe}.", At(item.At));
                         continue;
                     }
                     if (ErrorKinds.TryParse(name, out var kind)) retryOn.Add(kind);
-                    else Error("unknown-error-kind", $"'{name}' is not an error kind{Suggest.DidYouMean(name, ErrorKinds.Names)}; known kinds: {string.Join(", ", ErrorKinds.Names)}.", At(item));
+                    else Error("unknown-error-kind", $"'{name}' is not an error kind{Suggest.DidYouMean(name, ErrorKinds.Names)}; known kinds: {string.Join(", ", ErrorKinds.Names)}.", At(item.At));
                 }
             }
             var policy = new RetryPolicy
@@ -217,20 +233,21 @@ public static class PipelineYaml
             return policy;
         }
 
-        private Dictionary<string, string> ReadVariables(YamlValue? node, Dictionary<string, SourceLocation> pipelineKeys)
+        private Dictionary<string, string> ReadVariables(YamlEntry? variables, Dictionary<string, SourceLocation> pipelineKeys, Dictionary<string, SourceLocation> pipelineValues)
         {
             var result = new Dictionary<string, string>(StringComparer.Ordinal);
-            if (node is null or YamlText { IsNull: true } || Mapping(node, "variables") is not { } map) return result;
-            foreach (var (k, v) in map.Entries)
+            if (variables is not { } entry || entry.Value is YamlText { IsNull: true } || Mapping(entry.Value, entry.ValueAt, "variables") is not { } map) return result;
+            foreach (var variable in map.Entries)
             {
-                if (k is not YamlText { Value: var name }) continue; // reported when loading
-                if (!pipelineKeys.TryAdd("variables." + name, At(k))) continue; // a duplicate, reported when loading
+                // Keys that are not single values, and duplicates, were reported when loading.
+                if (variable.Name is not { } name || !pipelineKeys.TryAdd("variables." + name, At(variable.KeyAt))) continue;
+                pipelineValues.TryAdd("variables." + name, At(variable.ValueAt));
                 if (!Ids.IsValidVariable(name))
-                    Error("bad-variable", $"The variable name '{name}' is not valid: it may hold only letters, digits and '_', and may not start with a digit.", At(k));
+                    Error("bad-variable", $"The variable name '{name}' is not valid: it may hold only letters, digits and '_', and may not start with a digit.", At(variable.KeyAt));
                 else if (ReservedVariables.Contains(name))
-                    Error("bad-variable", $"The variable name '{name}' is reserved (it has a meaning of its own in templates); choose another name.", At(k));
-                if (v is YamlText scalar) result[name] = scalar.IsNull ? "" : scalar.Value;
-                else Error("wrong-type", $"The variable '{name}' must be a single value, not a {v.Describe}.", At(v));
+                    Error("bad-variable", $"The variable name '{name}' is reserved (it has a meaning of its own in templates); choose another name.", At(variable.KeyAt));
+                if (variable.Value is YamlText scalar) result[name] = scalar.IsNull ? "" : scalar.Value;
+                else Error("wrong-type", $"The variable '{name}' must be a single value, not a {variable.Value.Describe}.", At(variable.ValueAt));
             }
             return result;
         }
@@ -242,7 +259,7 @@ public static class PipelineYaml
             if (!_visited.Add(node) && ++_revisits > MaxNodes)
             {
                 if (_revisits == MaxNodes + 1)
-                    Error("too-large", $"Anchors and aliases expand this definition by more than {MaxNodes:N0} values; write the values out or use fewer aliases.", At(node));
+                    Error("too-large", $"Anchors and aliases expand this definition by more than {MaxNodes:N0} values; write the values out or use fewer aliases.", _reading ?? At(node));
                 return null;
             }
             switch (node)
@@ -251,13 +268,13 @@ public static class PipelineYaml
                     return s.IsNull ? null : s.Value;
                 case YamlList list:
                     var items = new List<object?>(list.Items.Count);
-                    foreach (var item in list.Items) items.Add(Value(item));
+                    foreach (var item in list.Items) items.Add(Value(item.Value));
                     return items;
                 case YamlMap map:
                     var values = new Dictionary<string, object?>(map.Entries.Count, StringComparer.Ordinal);
-                    foreach (var (k, v) in map.Entries)
+                    foreach (var entry in map.Entries)
                     {
-                        if (k is YamlText { Value: var key } && !values.ContainsKey(key)) values[key] = Value(v);
+                        if (entry.Name is { } key && !values.ContainsKey(key)) values[key] = Value(entry.Value);
                     }
                     return values;
                 default:
@@ -265,55 +282,57 @@ public static class PipelineYaml
             }
         }
 
-        private Dictionary<string, SourceLocation> Keys(YamlMap map, string[] known, string what)
+        private Dictionary<string, SourceLocation> Keys(YamlMap map, string[] known, string what, Dictionary<string, SourceLocation>? values = null)
         {
             var keys = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
-            foreach (var (key, _) in map.Entries)
+            foreach (var entry in map.Entries)
             {
                 // Keys that are not single values, and duplicates, were reported when loading.
-                if (key is not YamlText { Value: var name } || !keys.TryAdd(name, At(key))) continue;
+                if (entry.Name is not { } name || !keys.TryAdd(name, At(entry.KeyAt))) continue;
+                values?.TryAdd(name, At(entry.ValueAt));
                 if (!known.Contains(name))
-                    Error("unknown-key", $"Unknown key '{name}' in the {what}{Suggest.DidYouMean(name, known)}; known keys: {string.Join(", ", known)}.", At(key));
+                    Error("unknown-key", $"Unknown key '{name}' in the {what}{Suggest.DidYouMean(name, known)}; known keys: {string.Join(", ", known)}.", At(entry.KeyAt));
             }
             return keys;
         }
 
-        private YamlMap? Mapping(YamlValue node, string what)
+        private YamlMap? Mapping(YamlValue node, YamlAt at, string what)
         {
             if (node is YamlMap map) return map;
-            Error("wrong-type", $"The {what} must be a mapping of keys to values, not a {node.Describe}.", At(node));
+            Error("wrong-type", $"The {what} must be a mapping of keys to values, not a {node.Describe}.", At(at));
             return null;
         }
 
-        private IEnumerable<YamlValue> Items(YamlValue node, string key) => node switch
+        /// <summary>The items of a list; a single value is a list of one.</summary>
+        private IEnumerable<YamlItem> Items(YamlEntry entry, string key) => entry.Value switch
         {
             YamlList list => list.Items,
             YamlText { IsNull: true } => [],
-            YamlText s => [s],
-            _ => ErrorItems(node, key),
+            YamlText s => [new YamlItem(s, entry.ValueAt)],
+            _ => ErrorItems(entry, key),
         };
 
-        private IEnumerable<YamlValue> ErrorItems(YamlValue node, string key)
+        private IEnumerable<YamlItem> ErrorItems(YamlEntry entry, string key)
         {
-            Error("wrong-type", $"'{key}' must be a list, not a {node.Describe}.", At(node));
+            Error("wrong-type", $"'{key}' must be a list, not a {entry.Value.Describe}.", At(entry.ValueAt));
             return [];
         }
 
         /// <summary>A list of single values; each item's location is kept as "KEY.VALUE".</summary>
         private IReadOnlyList<string> ListOf(YamlMap map, string key, Dictionary<string, SourceLocation>? keys)
         {
-            if (map.Get(key) is not { } node) return [];
+            if (map.Entry(key) is not { } entry) return [];
             var result = new List<string>();
-            foreach (var item in Items(node, key))
+            foreach (var item in Items(entry, key))
             {
-                if (item is YamlText { IsNull: false, Value: var v })
+                if (item.Value is YamlText { IsNull: false, Value: var v })
                 {
                     result.Add(v);
-                    keys?.TryAdd($"{(key == "inputs" ? "input" : key)}.{v}", At(item));
+                    keys?.TryAdd($"{(key == "inputs" ? "input" : key)}.{v}", At(item.At));
                 }
                 else
                 {
-                    Error("wrong-type", $"Items of '{key}' must be single values, not {(item is YamlText ? "empty" : "a " + item.Describe)}.", At(item));
+                    Error("wrong-type", $"Items of '{key}' must be single values, not {(item.Value is YamlText ? "empty" : "a " + item.Value.Describe)}.", At(item.At));
                 }
             }
             return result;
@@ -321,9 +340,9 @@ public static class PipelineYaml
 
         private string? Scalar(YamlMap map, string key)
         {
-            if (map.Get(key) is not { } node) return null;
-            if (node is YamlText s) return s.IsNull ? null : s.Value;
-            Error("wrong-type", $"'{key}' must be a single value, not a {node.Describe}.", At(node));
+            if (map.Entry(key) is not { } entry) return null;
+            if (entry.Value is YamlText s) return s.IsNull ? null : s.Value;
+            Error("wrong-type", $"'{key}' must be a single value, not a {entry.Value.Describe}.", At(entry.ValueAt));
             return null;
         }
 
@@ -332,7 +351,7 @@ public static class PipelineYaml
             var text = Scalar(map, key);
             if (text is null) return null;
             if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min) return value;
-            Error("wrong-type", $"'{key}' must be a whole number of at least {min}, not '{text}'.", At(map.Get(key)!));
+            Error("wrong-type", $"'{key}' must be a whole number of at least {min}, not '{text}'.", ValueAt(map, key));
             return null;
         }
 
@@ -345,7 +364,7 @@ public static class PipelineYaml
                 case "true" or "yes" or "on": return true;
                 case "false" or "no" or "off": return false;
                 default:
-                    Error("wrong-type", $"'{key}' must be true or false, not '{text}'.", At(map.Get(key)!));
+                    Error("wrong-type", $"'{key}' must be true or false, not '{text}'.", ValueAt(map, key));
                     return null;
             }
         }
@@ -355,7 +374,7 @@ public static class PipelineYaml
             var text = Scalar(map, key);
             if (text is null) return null;
             if (Duration.TryParse(text, out var value)) return value;
-            Error("bad-duration", $"'{key}' must be a duration such as 30s, 5m, 1h30m or 250ms, not '{text}'.", At(map.Get(key)!));
+            Error("bad-duration", $"'{key}' must be a duration such as 30s, 5m, 1h30m or 250ms, not '{text}'.", ValueAt(map, key));
             return null;
         }
 
@@ -366,7 +385,7 @@ public static class PipelineYaml
             var names = Enum.GetNames<T>().Select(SnakeCase).ToArray();
             var index = Array.FindIndex(names, n => string.Equals(n, text.Replace('-', '_'), StringComparison.OrdinalIgnoreCase));
             if (index >= 0) return Enum.GetValues<T>()[index];
-            Error("bad-value", $"'{text}' is not a valid '{key}'{Suggest.DidYouMean(text, names)}; use one of: {string.Join(", ", names)}.", At(map.Get(key)!));
+            Error("bad-value", $"'{text}' is not a valid '{key}'{Suggest.DidYouMean(text, names)}; use one of: {string.Join(", ", names)}.", ValueAt(map, key));
             return fallback;
         }
     }

@@ -3,12 +3,14 @@ using YamlDotNet.Core.Events;
 
 namespace Pipeline.Core.Definitions;
 
-/// <summary>A YAML value with the 1-based line and column where it was written.</summary>
-internal abstract class YamlValue(int line, int column)
-{
-    public int Line { get; } = line;
+/// <summary>A 1-based line and column.</summary>
+internal readonly record struct YamlAt(int Line, int Column);
 
-    public int Column { get; } = column;
+/// <summary>A YAML value with the 1-based line and column where it was written. A value written once with an
+/// anchor and used again through aliases is one object; where each use stands is kept by its container.</summary>
+internal abstract class YamlValue(YamlAt at)
+{
+    public YamlAt At { get; } = at;
 
     /// <summary>How deep lists and mappings nest under this value, aliases included (0 for a scalar).</summary>
     public int Depth { get; set; }
@@ -16,7 +18,7 @@ internal abstract class YamlValue(int line, int column)
     public abstract string Describe { get; }
 }
 
-internal sealed class YamlText(int line, int column, string value, bool plain) : YamlValue(line, column)
+internal sealed class YamlText(YamlAt at, string value, bool plain) : YamlValue(at)
 {
     public string Value { get; } = value;
 
@@ -26,27 +28,39 @@ internal sealed class YamlText(int line, int column, string value, bool plain) :
     public override string Describe => "single value";
 }
 
-internal sealed class YamlList(int line, int column) : YamlValue(line, column)
+internal sealed class YamlList(YamlAt at) : YamlValue(at)
 {
-    public List<YamlValue> Items { get; } = [];
+    public List<YamlItem> Items { get; } = [];
 
     public override string Describe => "list";
 }
 
-internal sealed class YamlMap(int line, int column) : YamlValue(line, column)
+/// <summary>An item of a list and where it stands (an alias's own place, not its anchor's).</summary>
+internal readonly record struct YamlItem(YamlValue Value, YamlAt At);
+
+/// <summary>An entry of a mapping and where its key and its value stand.</summary>
+internal readonly record struct YamlEntry(YamlValue Key, YamlValue Value, YamlAt KeyAt, YamlAt ValueAt)
+{
+    public string? Name => Key is YamlText t ? t.Value : null;
+}
+
+internal sealed class YamlMap(YamlAt at) : YamlValue(at)
 {
     /// <summary>The entries in the order written; a duplicate key stays here (it is reported when loading).</summary>
-    public List<KeyValuePair<YamlValue, YamlValue>> Entries { get; } = [];
+    public List<YamlEntry> Entries { get; } = [];
 
-    /// <summary>The value of the first entry with this key, or null.</summary>
-    public YamlValue? Get(string key)
+    /// <summary>The first entry with this key, or null.</summary>
+    public YamlEntry? Entry(string key)
     {
-        foreach (var (k, v) in Entries)
+        foreach (var entry in Entries)
         {
-            if (k is YamlText t && t.Value == key) return v;
+            if (entry.Name == key) return entry;
         }
         return null;
     }
+
+    /// <summary>The value of the first entry with this key, or null.</summary>
+    public YamlValue? Get(string key) => Entry(key)?.Value;
 
     public override string Describe => "mapping";
 }
@@ -86,6 +100,8 @@ internal static class YamlTree
         public long Index { get; } = index;
 
         public YamlValue? PendingKey { get; set; }
+
+        public YamlAt PendingKeyAt { get; set; }
     }
 
     private sealed class Loader(string text, string? file)
@@ -97,7 +113,9 @@ internal static class YamlTree
 
         private SourceLocation At(Mark mark) => new(file, (int)mark.Line, (int)mark.Column);
 
-        private SourceLocation At(YamlValue node) => new(file, node.Line, node.Column);
+        private SourceLocation At(YamlAt at) => new(file, at.Line, at.Column);
+
+        private static YamlAt Position(Mark mark) => new((int)mark.Line, (int)mark.Column);
 
         public (IReadOnlyList<YamlValue>, List<DefinitionError>) Run()
         {
@@ -130,27 +148,27 @@ internal static class YamlTree
                     _anchors.Clear(); // anchors belong to their document
                     break;
                 case Scalar s:
-                    Add(new YamlText((int)s.Start.Line, (int)s.Start.Column, s.Value, s.Style == ScalarStyle.Plain && s.Tag.IsEmpty), s.Anchor);
+                    Add(new YamlText(Position(s.Start), s.Value, s.Style == ScalarStyle.Plain && s.Tag.IsEmpty), Position(s.Start), s.Anchor);
                     break;
                 case AnchorAlias alias:
                     if (_anchors.TryGetValue(alias.Value.Value, out var target))
                     {
-                        Add(target, AnchorName.Empty);
+                        Add(target, Position(alias.Start), AnchorName.Empty);
                     }
                     else
                     {
                         _errors.Add(new DefinitionError("yaml-alias",
                             $"The alias '*{alias.Value.Value}' refers to no anchor '&{alias.Value.Value}' written before it (an alias cannot refer to the value that holds it).",
                             At(alias.Start)));
-                        Add(new YamlText((int)alias.Start.Line, (int)alias.Start.Column, "", plain: true), AnchorName.Empty);
+                        Add(new YamlText(Position(alias.Start), "", plain: true), Position(alias.Start), AnchorName.Empty);
                     }
                     break;
                 case SequenceStart start:
-                    _open.Push(new Frame(new YamlList((int)start.Start.Line, (int)start.Start.Column), Name(start.Anchor),
+                    _open.Push(new Frame(new YamlList(Position(start.Start)), Name(start.Anchor),
                         start.Style == SequenceStyle.Flow ? '[' : '\0', FlowIndex(start.Start, '[')));
                     return CheckOpenDepth(start.Start);
                 case MappingStart start:
-                    _open.Push(new Frame(new YamlMap((int)start.Start.Line, (int)start.Start.Column), Name(start.Anchor),
+                    _open.Push(new Frame(new YamlMap(Position(start.Start)), Name(start.Anchor),
                         start.Style == MappingStyle.Flow ? '{' : '\0', FlowIndex(start.Start, '{')));
                     return CheckOpenDepth(start.Start);
                 case SequenceEnd or MappingEnd:
@@ -159,10 +177,10 @@ internal static class YamlTree
                     if (frame.Node.Depth > MaxDepth)
                     {
                         _errors.Add(new DefinitionError("too-deep",
-                            $"The definition nests lists and mappings more than {MaxDepth} levels deep (aliases included).", At(frame.Node)));
+                            $"The definition nests lists and mappings more than {MaxDepth} levels deep (aliases included).", At(frame.Node.At)));
                         return false;
                     }
-                    Add(frame.Node, AnchorName.Empty);
+                    Add(frame.Node, frame.Node.At, AnchorName.Empty);
                     if (frame.Anchor is { } name) _anchors[name] = frame.Node;
                     break;
             }
@@ -186,7 +204,7 @@ internal static class YamlTree
             return false;
         }
 
-        private void Add(YamlValue node, AnchorName anchor)
+        private void Add(YamlValue node, YamlAt at, AnchorName anchor)
         {
             if (!anchor.IsEmpty) _anchors[anchor.Value] = node;
             if (_open.Count == 0)
@@ -199,13 +217,14 @@ internal static class YamlTree
             switch (parent.Node)
             {
                 case YamlList list:
-                    list.Items.Add(node);
+                    list.Items.Add(new YamlItem(node, at));
                     break;
-                case YamlMap map when parent.PendingKey is null:
+                case YamlMap when parent.PendingKey is null:
                     parent.PendingKey = node;
+                    parent.PendingKeyAt = at;
                     break;
                 case YamlMap map:
-                    map.Entries.Add(new(parent.PendingKey, node));
+                    map.Entries.Add(new YamlEntry(parent.PendingKey, node, parent.PendingKeyAt, at));
                     parent.PendingKey = null;
                     break;
             }
@@ -213,18 +232,18 @@ internal static class YamlTree
 
         private void CheckKeys(YamlMap map)
         {
-            Dictionary<string, YamlValue>? seen = map.Entries.Count > 1 ? new(StringComparer.Ordinal) : null;
-            foreach (var (key, _) in map.Entries)
+            Dictionary<string, YamlAt>? seen = map.Entries.Count > 1 ? new(StringComparer.Ordinal) : null;
+            foreach (var entry in map.Entries)
             {
-                if (key is not YamlText text)
+                if (entry.Name is not { } name)
                 {
-                    _errors.Add(new DefinitionError("bad-key", $"A key must be a single value, not a {key.Describe}.", At(key)));
+                    _errors.Add(new DefinitionError("bad-key", $"A key must be a single value, not a {entry.Key.Describe}.", At(entry.KeyAt)));
                     continue;
                 }
-                if (seen is not null && !seen.TryAdd(text.Value, key))
+                if (seen is not null && !seen.TryAdd(name, entry.KeyAt))
                 {
                     _errors.Add(new DefinitionError("duplicate-key",
-                        $"The key '{text.Value}' appears twice in the same mapping (first at line {seen[text.Value].Line}); keep one.", At(key)));
+                        $"The key '{name}' appears twice in the same mapping (first at line {seen[name].Line}); keep one.", At(entry.KeyAt)));
                 }
             }
         }

@@ -84,7 +84,7 @@ public sealed class ExecutionPlan
             if (step.Id.Length == 0) continue;
             if (!seen.TryAdd(step.Id, step))
                 errors.Add(new DefinitionError("duplicate-id", $"The step id '{step.Id}' is used twice (first at {seen[step.Id].Location?.ToString() ?? "an earlier step"}).",
-                    step.KeyLocations.GetValueOrDefault("id") ?? step.Location));
+                    step.ValueLocations.GetValueOrDefault("id") ?? step.Location));
         }
         foreach (var step in definition.Steps)
         {
