@@ -11,11 +11,13 @@ namespace Pipeline.Core.Definitions;
 /// </summary>
 public static class DefinitionValidator
 {
-    /// <summary>Every problem found, in the order of the text.</summary>
+    /// <summary>Every problem found, in the order of the text. Linear in steps and dependencies, except that each
+    /// step with a condition or a <c>{steps.ID.NAME}</c> template costs as much as its ancestors.</summary>
     /// <param name="definition">The definition.</param>
     /// <param name="registry">The step types available in this host.</param>
     /// <param name="scope">When given, every template reference is checked against it (variables, environment
-    /// and secrets must resolve); otherwise only names are checked against the definition's variables.</param>
+    /// and secrets must resolve); otherwise names are checked against the definition's variables and those of
+    /// <paramref name="callerVariables"/>, and the variables' own templates are checked too.</param>
     /// <param name="callerVariables">Variable names the caller will supply (counted as defined).</param>
     public static IReadOnlyList<DefinitionError> Validate(
         PipelineDefinition definition,
@@ -24,36 +26,44 @@ public static class DefinitionValidator
         IEnumerable<string>? callerVariables = null)
     {
         var errors = ExecutionPlan.GraphErrors(definition);
-        var byId = definition.Steps.Where(s => s.Id.Length > 0).GroupBy(s => s.Id, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        var variableNames = new HashSet<string>(definition.Variables.Keys.Concat(callerVariables ?? []), StringComparer.Ordinal);
-        var graphIsSound = errors.Count == 0;
+        var byId = new Dictionary<string, StepDefinition>(StringComparer.Ordinal);
+        foreach (var step in definition.Steps) byId.TryAdd(step.Id, step);
+        var callers = new HashSet<string>(callerVariables ?? [], StringComparer.Ordinal);
+        var variableNames = new HashSet<string>(definition.Variables.Keys.Concat(callers), StringComparer.Ordinal);
+        if (scope is null) CheckVariables(definition, callers, variableNames, errors);
+        CheckTimeout(definition.Defaults.Timeout, "defaults", definition.ValueLocations.GetValueOrDefault("defaults.timeout") ?? definition.KeyLocations.GetValueOrDefault("defaults"), errors);
         var rollbackIds = new HashSet<string>(StringComparer.Ordinal);
 
         foreach (var step in definition.Steps)
         {
-            var upstream = graphIsSound ? Ancestors(step, byId) : new HashSet<string>(step.Upstream, StringComparer.Ordinal);
-            CheckStep(step, registry, scope, variableNames, upstream, errors);
+            HashSet<string>? ancestors = null;
+            HashSet<string> Upstream() => ancestors ??= Ancestors(step, byId);
+            if (step.Location is null) CheckId(step, "step", errors);
+            CheckStep(step, registry, scope, variableNames, Upstream, errors);
             if (step.Rollback is { } rollback)
             {
+                if (rollback.Location is null) CheckId(rollback, "rollback", errors);
                 if (byId.ContainsKey(rollback.Id) || !rollbackIds.Add(rollback.Id))
-                    errors.Add(new DefinitionError("duplicate-id", $"The rollback id '{rollback.Id}' is already used by another step.", rollback.Location));
+                    errors.Add(new DefinitionError("duplicate-id", $"The rollback id '{rollback.Id}' is already used by another step.",
+                        rollback.ValueLocations.GetValueOrDefault("id") ?? rollback.Location));
                 if (rollback.DependsOn.Count > 0 || rollback.Inputs.Count > 0)
                     errors.Add(new DefinitionError("bad-rollback", $"The rollback of step '{step.Id}' cannot have depends_on or input: it runs when the run fails.", rollback.Location));
-                CheckStep(rollback, registry, scope, variableNames, upstream.Append(step.Id).ToHashSet(StringComparer.Ordinal), errors);
+                HashSet<string>? withOwner = null;
+                CheckStep(rollback, registry, scope, variableNames, () => withOwner ??= new HashSet<string>(Upstream().Append(step.Id), StringComparer.Ordinal), errors);
             }
             foreach (var input in step.Inputs)
             {
-                if (byId.TryGetValue(input, out var producer) && registry.TryGet(producer.Type, out var producerHandler) &&
-                    producer.Handler is null && !producerHandler.Info.ProducesRecords)
+                if (byId.TryGetValue(input, out var producer) && Execution.StepInputs.Info(producer, registry) is { ProducesRecords: false } producerInfo)
                 {
-                    errors.Add(new DefinitionError("not-a-producer", $"The step '{step.Id}' reads records from '{input}', but steps of type '{producer.Type}' produce no records.",
-                        step.KeyLocations.GetValueOrDefault("input") ?? step.Location));
+                    errors.Add(new DefinitionError("not-a-producer", $"The step '{step.Id}' reads records from '{input}', but steps of type '{producerInfo.Name}' produce no records.",
+                        step.KeyLocations.GetValueOrDefault("input." + input) ?? step.KeyLocations.GetValueOrDefault("input") ?? step.Location));
                 }
             }
         }
-        return errors.OrderBy(e => e.Location?.Line ?? int.MaxValue).ThenBy(e => e.Location?.Column ?? 0).ToArray();
+        return DefinitionLoader.Sorted(errors);
     }
 
+    /// <summary>Every step the step waits for, directly or not (an explicit stack: chains of any length).</summary>
     private static HashSet<string> Ancestors(StepDefinition step, Dictionary<string, StepDefinition> byId)
     {
         var result = new HashSet<string>(StringComparer.Ordinal);
@@ -67,9 +77,61 @@ public static class DefinitionValidator
         return result;
     }
 
-    private static void CheckStep(StepDefinition step, StepTypeRegistry registry, TemplateScope? scope, HashSet<string> variables, HashSet<string> upstream, List<DefinitionError> errors)
+    /// <summary>Ids of steps built from objects (those from YAML were checked where they were read).</summary>
+    private static void CheckId(StepDefinition step, string what, List<DefinitionError> errors)
+    {
+        // A rollback is never referred to, so its id may hold dots like the default "<owner>.rollback".
+        if (what == "rollback" ? !Ids.IsValid(step.Id) : !Ids.IsValidStep(step.Id))
+            errors.Add(new DefinitionError("bad-id", what == "rollback"
+                ? $"The rollback id '{step.Id}' is not a valid id: {Ids.Rule}."
+                : $"The step id '{step.Id}' is not a valid step id: {Ids.StepRule}.", step.Location));
+    }
+
+    /// <summary>The templates of the pipeline's variables: known names only, and no cycles. A variable the caller
+    /// supplies replaces the pipeline's, so the pipeline's value is not checked.</summary>
+    private static void CheckVariables(PipelineDefinition definition, HashSet<string> callers, HashSet<string> names, List<DefinitionError> errors)
+    {
+        var own = definition.Variables.Where(kv => !callers.Contains(kv.Key)).ToArray();
+        var position = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < own.Length; i++) position[own[i].Key] = i;
+        SourceLocation? At(string name) => definition.ValueLocations.GetValueOrDefault("variables." + name) ?? definition.KeyLocations.GetValueOrDefault("variables." + name)
+            ?? definition.KeyLocations.GetValueOrDefault("variables");
+
+        var edges = new int[own.Length][];
+        for (var i = 0; i < own.Length; i++)
+        {
+            var (name, value) = own[i];
+            var refersTo = new List<int>();
+            foreach (var reference in Template.References(value))
+            {
+                if (reference.Argument is null && position.TryGetValue(reference.Name, out var target) && reference.Name is not ("now" or "run_id" or "pipeline_id" or "step_id"))
+                {
+                    if (target == i) errors.Add(new DefinitionError("variable-cycle", $"The variable '{name}' refers to itself.", At(name)));
+                    else refersTo.Add(target);
+                }
+                else if (TemplateScope.Problem(reference, names, upstream: null) is { } problem)
+                {
+                    errors.Add(new DefinitionError("unresolved-template", $"The variable '{name}': {problem}", At(name)));
+                }
+            }
+            edges[i] = refersTo.ToArray();
+        }
+        foreach (var knot in GraphCycles.Find(edges))
+        {
+            var first = own[knot.Path[0]].Key;
+            errors.Add(new DefinitionError("variable-cycle",
+                $"The variables refer to each other in a cycle: {string.Join(" -> ", knot.Path.Select(i => own[i].Key))}.", At(first)));
+        }
+    }
+
+    private static void CheckStep(StepDefinition step, StepTypeRegistry registry, TemplateScope? scope, HashSet<string> variables,
+        Func<HashSet<string>> upstream, List<DefinitionError> errors)
     {
         SourceLocation? At(string key) => step.KeyLocations.GetValueOrDefault(key) ?? step.Location;
+        SourceLocation? ValueAt(string key) => step.ValueLocations.GetValueOrDefault(key) ?? At(key);
+
+        CheckTimeout(step.Timeout, $"step '{step.Id}'", ValueAt("timeout"), errors);
+        if (step.Location is null && step.Retry is { } retry) CheckRetry(retry, step, errors);
 
         StepTypeInfo? info = null;
         if (step.Handler is not null)
@@ -81,20 +143,24 @@ public static class DefinitionValidator
             if (registry.TryGet(step.Type, out var handler))
                 info = handler.Info;
             else if (registry.UnavailableReason(step.Type) is { } reason)
-                errors.Add(new DefinitionError("unavailable-type", $"Step '{step.Id}': {reason}", At("type")));
+                errors.Add(new DefinitionError("unavailable-type", $"Step '{step.Id}': {reason}", ValueAt("type")));
             else
                 errors.Add(new DefinitionError("unknown-type",
                     $"Step '{step.Id}' has the unknown type '{step.Type}'{Suggest.DidYouMean(step.Type, registry.Names)}. Run 'pipeline steps' or Get-PipelineStepType for the list.",
-                    At("type")));
+                    ValueAt("type")));
+        }
+        else if (step.Location is null)
+        {
+            errors.Add(new DefinitionError("missing-key", $"The step '{step.Id}' needs a type.", null));
         }
 
         if (info is not null)
         {
+            var options = info.Options.ToDictionary(o => o.Name, StringComparer.Ordinal);
             var known = info.Options.Select(o => o.Name).ToArray();
             foreach (var (key, value) in step.With)
             {
-                var option = info.Options.FirstOrDefault(o => o.Name == key);
-                if (option is null)
+                if (!options.TryGetValue(key, out var option))
                 {
                     errors.Add(new DefinitionError("unknown-option",
                         $"Step '{step.Id}': '{key}' is not an option of '{info.Name}'{Suggest.DidYouMean(key, known)}" +
@@ -103,40 +169,54 @@ public static class DefinitionValidator
                     continue;
                 }
                 if (CheckValue(option, value) is { } problem)
-                    errors.Add(new DefinitionError("bad-option", $"Step '{step.Id}': the option '{key}' {problem}", At("with." + key)));
+                    errors.Add(new DefinitionError("bad-option", $"Step '{step.Id}': the option '{key}' {problem}", ValueAt("with." + key)));
             }
             foreach (var option in info.Options.Where(o => o.Required && !step.With.ContainsKey(o.Name)))
-                errors.Add(new DefinitionError("missing-option", $"Step '{step.Id}' ({info.Name}) needs the option '{option.Name}': {option.Description}", At("with") ?? step.Location));
+                errors.Add(new DefinitionError("missing-option", $"Step '{step.Id}' ({info.Name}) needs the option '{option.Name}': {option.Description}", At("with")));
             if (step.Inputs.Count > 0 && !info.ConsumesRecords)
-                errors.Add(new DefinitionError("not-a-consumer", $"Step '{step.Id}' has an input, but steps of type '{info.Name}' read no records.", At("input")));
+                errors.Add(new DefinitionError("not-a-consumer", $"Step '{step.Id}' has an input, but steps of type '{info.Name}' read no records.",
+                    step.KeyLocations.GetValueOrDefault("input") ?? At("inputs")));
         }
 
-        if (step.When is { } condition && Execution.Conditions.Check(condition, scope?.Variables.Keys ?? variables, upstream) is { } conditionProblem)
-            errors.Add(new DefinitionError("bad-condition", $"Step '{step.Id}': the condition is invalid: {conditionProblem}", At("when")));
+        if (step.When is { } condition && Execution.Conditions.Check(condition, scope?.Variables.Keys ?? variables, upstream()) is { } conditionProblem)
+            errors.Add(new DefinitionError("bad-condition", $"Step '{step.Id}': the condition is invalid: {conditionProblem}", ValueAt("when")));
 
         foreach (var (key, value) in step.With)
         {
             foreach (var reference in Strings(value).SelectMany(Template.References))
             {
+                // Only references to other steps need the ancestors; the others are checked without them.
+                var steps = reference.Name.StartsWith("steps.", StringComparison.Ordinal) ? upstream() : NoSteps;
                 var problem = scope is not null
-                    ? scope.Check(reference, upstream)
-                    : CheckName(reference, variables, upstream);
+                    ? scope.Check(reference, steps)
+                    : TemplateScope.Problem(reference, variables, steps);
                 if (problem is not null)
-                    errors.Add(new DefinitionError("unresolved-template", $"Step '{step.Id}', option '{key}': {problem}", At("with." + key)));
+                    errors.Add(new DefinitionError("unresolved-template", $"Step '{step.Id}', option '{key}': {problem}", ValueAt("with." + key)));
             }
         }
     }
 
-    private static string? CheckName(TemplateReference reference, HashSet<string> variables, HashSet<string> upstream)
+    private static readonly HashSet<string> NoSteps = [];
+
+    /// <summary>The shortest and the longest timeout an attempt may have (the bounds of Polly's timeout).</summary>
+    internal static readonly (TimeSpan Min, TimeSpan Max) TimeoutRange = (TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(24));
+
+    private static void CheckTimeout(TimeSpan? timeout, string owner, SourceLocation? at, List<DefinitionError> errors)
     {
-        if (reference.Name.StartsWith("steps.", StringComparison.Ordinal))
-        {
-            var parts = reference.Name.Split('.');
-            return parts.Length >= 3 && upstream.Contains(parts[1]) ? null
-                : $"'{{{reference.Text}}}' must name an upstream step and an output: {{steps.ID.NAME}}.";
-        }
-        if (TemplateScope.BuiltIns.Contains(reference.Name) || (reference.Argument is null && variables.Contains(reference.Name))) return null;
-        return $"'{{{reference.Text}}}' is not defined{Suggest.DidYouMean(reference.Name, variables.Concat(TemplateScope.BuiltIns))}.";
+        if (timeout is { } t && (t < TimeoutRange.Min || t > TimeoutRange.Max))
+            errors.Add(new DefinitionError("bad-duration",
+                $"The timeout of {owner} ({Duration.Format(t)}) must be from 10ms to 24h.", at));
+    }
+
+    /// <summary>Retry policies built from objects (those from YAML were checked where they were read).</summary>
+    private static void CheckRetry(RetryPolicy retry, StepDefinition step, List<DefinitionError> errors)
+    {
+        if (retry.MaxAttempts < 1)
+            errors.Add(new DefinitionError("bad-retry", $"Step '{step.Id}': 'max_attempts' must be at least 1, not {retry.MaxAttempts}.", null));
+        if (retry.Delay < TimeSpan.Zero)
+            errors.Add(new DefinitionError("bad-retry", $"Step '{step.Id}': 'delay' cannot be negative.", null));
+        if (retry.MaxDelay is { } max && max < retry.Delay)
+            errors.Add(new DefinitionError("bad-retry", $"Step '{step.Id}': 'max_delay' ({Duration.Format(max)}) is shorter than 'delay' ({Duration.Format(retry.Delay)}).", null));
     }
 
     private static IEnumerable<string> Strings(object? value) => value switch
@@ -158,12 +238,14 @@ public static class DefinitionValidator
                 return $"must be a whole number, not '{text}'.";
             case StepOptionType.Number when text is not null && !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _):
                 return $"must be a number, not '{text}'.";
-            case StepOptionType.Boolean when text is not null && text.ToLowerInvariant() is not ("true" or "false" or "yes" or "no" or "on" or "off"):
+            case StepOptionType.Boolean when text is not null && text.ToLowerInvariant() is not ("true" or "false" or "yes" or "no" or "on" or "off" or "1" or "0"):
                 return $"must be true or false, not '{text}'.";
             case StepOptionType.Duration when text is not null && !Duration.TryParse(text, out _):
                 return $"must be a duration such as 30s, 5m or 1h30m, not '{text}'.";
             case StepOptionType.Map when value is not null and not IReadOnlyDictionary<string, object?>:
                 return "must be a mapping of names to values.";
+            case StepOptionType.List when value is IReadOnlyDictionary<string, object?>:
+                return "must be a list (or a single value), not a mapping.";
             case StepOptionType.String or StepOptionType.Integer or StepOptionType.Number or StepOptionType.Boolean or StepOptionType.Duration
                 when value is IReadOnlyDictionary<string, object?> or IReadOnlyList<object?>:
                 return "must be a single value, not a list or mapping.";

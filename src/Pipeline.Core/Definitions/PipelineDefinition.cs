@@ -71,17 +71,24 @@ public sealed record RetryPolicy
             ? kind is not (ErrorKind.Configuration or ErrorKind.Validation or ErrorKind.Authentication or ErrorKind.Cancelled)
             : RetryOn.Contains(kind);
 
-    /// <summary>The delay before attempt <paramref name="nextAttempt"/> (2 for the first retry), without jitter.</summary>
+    /// <summary>The longest delay between attempts, whatever the backoff: one day.</summary>
+    public static TimeSpan LongestDelay { get; } = TimeSpan.FromDays(1);
+
+    /// <summary>The delay before attempt <paramref name="nextAttempt"/> (2 for the first retry), without jitter:
+    /// never more than <see cref="MaxDelay"/> nor <see cref="LongestDelay"/>, and never an overflow however many
+    /// attempts.</summary>
     public TimeSpan DelayBefore(int nextAttempt)
     {
         var n = Math.Max(1, nextAttempt - 1);
-        var delay = Backoff switch
+        var factor = Backoff switch
         {
-            BackoffKind.Constant => Delay,
-            BackoffKind.Linear => Delay * n,
-            _ => Delay * Math.Pow(2, Math.Min(n - 1, 30)),
+            BackoffKind.Constant => 1.0,
+            BackoffKind.Linear => n,
+            _ => Math.Pow(2, Math.Min(n - 1, 62)),
         };
-        return MaxDelay is { } max && delay > max ? max : delay;
+        var cap = MaxDelay is { } max && max < LongestDelay ? max : LongestDelay;
+        var ticks = Delay.Ticks * factor;
+        return ticks >= cap.Ticks ? cap : TimeSpan.FromTicks((long)ticks);
     }
 }
 
@@ -140,8 +147,13 @@ public sealed record StepDefinition
     /// <summary>Where the step was defined, when it came from a file.</summary>
     public SourceLocation? Location { get; init; }
 
-    /// <summary>Where each key of the step (and each <c>with.KEY</c>) was written, when it came from a file.</summary>
+    /// <summary>Where each key of the step (and each <c>with.KEY</c>) was written, and each item of
+    /// <c>depends_on</c> and <c>input</c> (as <c>depends_on.ID</c>, <c>input.ID</c>), when it came from a file.</summary>
     public IReadOnlyDictionary<string, SourceLocation> KeyLocations { get; init; } = new Dictionary<string, SourceLocation>();
+
+    /// <summary>Where the value of each key of the step (and of each <c>with.KEY</c>) was written, when it came from
+    /// a file: problems with a value are reported there.</summary>
+    public IReadOnlyDictionary<string, SourceLocation> ValueLocations { get; init; } = new Dictionary<string, SourceLocation>();
 
     /// <summary>The name to show: <see cref="Name"/> or the id.</summary>
     public string DisplayName => Name ?? Id;
@@ -186,8 +198,13 @@ public sealed record PipelineDefinition
     /// <summary>The text it was loaded from, if any (kept with runs so a resume runs the same definition).</summary>
     public string? SourceText { get; init; }
 
-    /// <summary>Where each top-level key was written, when loaded from a file.</summary>
+    /// <summary>Where each top-level key was written, when loaded from a file; also <c>defaults.KEY</c>,
+    /// <c>variables.NAME</c> and <c>plugins.PATH</c>.</summary>
     public IReadOnlyDictionary<string, SourceLocation> KeyLocations { get; init; } = new Dictionary<string, SourceLocation>();
+
+    /// <summary>Where the value of each top-level key (and of each <c>variables.NAME</c>) was written, when loaded
+    /// from a file: problems with a value are reported there.</summary>
+    public IReadOnlyDictionary<string, SourceLocation> ValueLocations { get; init; } = new Dictionary<string, SourceLocation>();
 
     /// <summary>The effective timeout of a step.</summary>
     public TimeSpan? TimeoutOf(StepDefinition step) => step.Timeout ?? Defaults.Timeout;

@@ -73,7 +73,8 @@ public sealed class ExecutionPlan
         return Build(definition);
     }
 
-    /// <summary>Graph problems of a definition: duplicate ids, unknown dependencies and cycles.</summary>
+    /// <summary>Graph problems of a definition: duplicate ids, unknown dependencies and cycles (each cycle once,
+    /// with its path). Linear in steps and dependencies.</summary>
     public static List<DefinitionError> GraphErrors(PipelineDefinition definition)
     {
         var errors = new List<DefinitionError>();
@@ -83,27 +84,35 @@ public sealed class ExecutionPlan
             if (step.Id.Length == 0) continue;
             if (!seen.TryAdd(step.Id, step))
                 errors.Add(new DefinitionError("duplicate-id", $"The step id '{step.Id}' is used twice (first at {seen[step.Id].Location?.ToString() ?? "an earlier step"}).",
-                    step.KeyLocations.GetValueOrDefault("id") ?? step.Location));
+                    step.ValueLocations.GetValueOrDefault("id") ?? step.Location));
         }
         foreach (var step in definition.Steps)
         {
             foreach (var (list, key) in new[] { (step.DependsOn, "depends_on"), (step.Inputs, "input") })
             {
-                foreach (var dependency in list)
+                foreach (var dependency in list.Distinct(StringComparer.Ordinal))
                 {
+                    var at = DependencyLocation(step, key, dependency);
                     if (dependency == step.Id)
-                        errors.Add(new DefinitionError("cycle", $"The step '{step.Id}' depends on itself.", step.KeyLocations.GetValueOrDefault(key) ?? step.Location));
+                        errors.Add(new DefinitionError("cycle", key == "input"
+                            ? $"The step '{step.Id}' reads its own records (input: {dependency})."
+                            : $"The step '{step.Id}' depends on itself.", at));
                     else if (!seen.ContainsKey(dependency) && !(key == "input" && dependency == Execution.StepInputs.PipelineInput))
                         errors.Add(new DefinitionError("unknown-dependency",
                             $"The step '{step.Id}' {(key == "input" ? "reads input from" : "depends on")} '{dependency}', which is not a step of this pipeline{Suggest.DidYouMean(dependency, seen.Keys)}.",
-                            step.KeyLocations.GetValueOrDefault(key) ?? step.Location));
+                            at));
                 }
             }
         }
-        if (errors.Count == 0)
-            errors.AddRange(FindCycles(definition));
+        errors.AddRange(FindCycles(seen.Values.ToArray()));
         return errors;
     }
+
+    private static SourceLocation? DependencyLocation(StepDefinition step, string key, string dependency) =>
+        step.KeyLocations.GetValueOrDefault(key + "." + dependency)
+        ?? step.KeyLocations.GetValueOrDefault(key)
+        ?? (key == "input" ? step.KeyLocations.GetValueOrDefault("inputs") : null)
+        ?? step.Location;
 
     private static ExecutionPlan Build(PipelineDefinition definition)
     {
@@ -157,47 +166,28 @@ public sealed class ExecutionPlan
         return new ExecutionPlan(definition, planned);
     }
 
-    /// <summary>Every elementary cycle reachable by depth-first search, reported once each with its path.</summary>
-    private static IEnumerable<DefinitionError> FindCycles(PipelineDefinition definition)
+    /// <summary>One problem per knot of steps that wait for each other, with the shortest cycle through its first
+    /// step as the path. Self-dependencies are reported apart; unknown steps are ignored here.</summary>
+    private static List<DefinitionError> FindCycles(StepDefinition[] steps)
     {
-        var byId = definition.Steps.Where(s => s.Id.Length > 0).GroupBy(s => s.Id).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        var state = new Dictionary<string, int>(StringComparer.Ordinal); // 1 = on the stack, 2 = done
-        var stack = new List<string>();
-        var reported = new HashSet<string>(StringComparer.Ordinal);
+        var position = new Dictionary<string, int>(steps.Length, StringComparer.Ordinal);
+        for (var i = 0; i < steps.Length; i++) position[steps[i].Id] = i;
+        var edges = steps.Select(s => s.Upstream.Where(d => d != s.Id && position.ContainsKey(d)).Select(d => position[d]).ToArray()).ToArray();
+
         var errors = new List<DefinitionError>();
-
-        void Visit(string id)
+        foreach (var knot in GraphCycles.Find(edges))
         {
-            state[id] = 1;
-            stack.Add(id);
-            foreach (var dependency in byId[id].Upstream)
+            var ids = knot.Path.Select(i => steps[i].Id).ToList();
+            var message = $"The steps depend on each other in a cycle: {string.Join(" -> ", ids)} (each step waits for the next).";
+            if (knot.Members.Count > knot.Path.Count - 1)
             {
-                if (!byId.ContainsKey(dependency)) continue; // unknown ones are reported apart; "input" may be the caller's records
-                var s = state.GetValueOrDefault(dependency);
-                if (s == 1)
-                {
-                    // Each stack entry depends on the next; the last depends on the first: a -> b -> ... -> a.
-                    var cycle = stack.Skip(stack.IndexOf(dependency)).Append(dependency).ToList();
-                    var key = string.Join(",", cycle.Skip(1).OrderBy(x => x, StringComparer.Ordinal));
-                    if (reported.Add(key))
-                    {
-                        var first = byId[cycle[0]];
-                        errors.Add(new DefinitionError("cycle", $"The steps depend on each other in a cycle: {string.Join(" -> ", cycle)}.",
-                            first.KeyLocations.GetValueOrDefault("depends_on") ?? first.KeyLocations.GetValueOrDefault("input") ?? first.Location));
-                    }
-                }
-                else if (s == 0)
-                {
-                    Visit(dependency);
-                }
+                var all = knot.Members.Select(i => steps[i].Id).ToArray();
+                message += $" {all.Length} steps are caught in it: {string.Join(", ", all.Take(10))}{(all.Length > 10 ? ", ..." : "")}.";
             }
-            stack.RemoveAt(stack.Count - 1);
-            state[id] = 2;
-        }
-
-        foreach (var step in definition.Steps)
-        {
-            if (step.Id.Length > 0 && state.GetValueOrDefault(step.Id) == 0) Visit(step.Id);
+            var first = steps[knot.Path[0]];
+            var second = ids[1];
+            var at = first.DependsOn.Contains(second) ? DependencyLocation(first, "depends_on", second) : DependencyLocation(first, "input", second);
+            errors.Add(new DefinitionError("cycle", message, at));
         }
         return errors;
     }

@@ -289,7 +289,7 @@ public sealed class ExecutorTests
         const string secret = "s3cr3t-Value-123";
         var definition = Definition(Step("leaky", with: With(("message", "password is {secret:DB_PASSWORD}"), ("fail_times", "1"))));
         var events = new EventLog();
-        var secrets = new Templates.SecretStore(new Dictionary<string, string> { ["DB_PASSWORD"] = secret });
+        var secrets = new Pipeline.Core.Templates.SecretStore(new Dictionary<string, string> { ["DB_PASSWORD"] = secret });
         var result = await Executor().RunAsync(new RunRequest { Definition = definition, Secrets = secrets }, events);
         Assert.Equal(RunStatus.Failed, result.Status);
         Assert.DoesNotContain(events.Events, e => e.Message.Contains(secret));
@@ -307,7 +307,7 @@ public sealed class ConditionTests
     [Fact]
     public async Task When_conditions_see_variables_and_upstream_results()
     {
-        var definition = Definitions.PipelineYaml.Parse("""
+        var definition = Pipeline.Core.Definitions.PipelineYaml.Parse("""
             pipeline_id: cond
             variables: { env: prod, threshold: "5" }
             steps:
@@ -333,7 +333,7 @@ public sealed class ConditionTests
     [Fact]
     public void A_bad_condition_is_a_definition_error_at_its_key()
     {
-        var ex = Assert.Throws<Definitions.DefinitionException>(() => Definitions.DefinitionLoader.LoadText("""
+        var ex = Assert.Throws<Pipeline.Core.Definitions.DefinitionException>(() => Pipeline.Core.Definitions.DefinitionLoader.LoadText("""
             pipeline_id: cond
             steps:
               - id: a
