@@ -56,6 +56,14 @@ public static class PipelineYaml
                 Error("yaml-syntax", YamlPositions.Describe(ex, text), YamlPositions.Locate(ex, text, file));
                 return null;
             }
+            catch (InvalidOperationException)
+            {
+                // YamlDotNet's scanner throws this, not a YamlException, for some text such as a '{' left open
+                // before the next line item: the position is found in the text.
+                var ex = new YamlException("the text is not valid YAML.");
+                Error("yaml-syntax", YamlPositions.Describe(ex, text), YamlPositions.Locate(ex, text, file));
+                return null;
+            }
             if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
             {
                 Error("empty", "The definition is empty: it needs at least 'pipeline_id' and 'steps'.", new SourceLocation(file, 1, 1));
