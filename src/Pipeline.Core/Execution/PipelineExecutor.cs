@@ -50,7 +50,8 @@ public sealed partial class PipelineExecutor
     /// Failed; it does not throw.</summary>
     /// <exception cref="DefinitionException">The definition is invalid; nothing ran and no run was recorded.</exception>
     /// <exception cref="RunLockedException">Another run holds every slot of the pipeline; nothing ran.</exception>
-    /// <exception cref="ArgumentException">A resume names an unknown run.</exception>
+    /// <exception cref="RunNotFoundException">A resume names a run the store does not have.</exception>
+    /// <exception cref="ArgumentException">A resume names a run that cannot be resumed (it succeeded, or belongs to another pipeline).</exception>
     public async Task<RunResult> RunAsync(RunRequest request, IPipelineEventSink? events = null, CancellationToken cancellationToken = default)
     {
         var runId = NewRunId(_time);
@@ -64,7 +65,7 @@ public sealed partial class PipelineExecutor
         {
             if (request.Store is null) throw new ArgumentException("Resuming a run needs the run store.", nameof(request));
             var original = await request.Store.GetRunAsync(resumeId, cancellationToken).ConfigureAwait(false)
-                ?? throw new ArgumentException($"There is no run '{resumeId}' to resume.", nameof(request));
+                ?? throw new RunNotFoundException(resumeId);
             if (definition is null)
             {
                 if (original.DefinitionText is null)

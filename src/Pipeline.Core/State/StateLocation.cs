@@ -25,6 +25,16 @@ public static class StateLocation
     /// <summary>The path of the run store database; creates its directory (private to the user on Unix) if missing.</summary>
     public static string GetDatabasePath() => GetDatabasePath(Environment.GetEnvironmentVariable, CurrentPlatform());
 
+    /// <summary>
+    /// The path of the run store database in <paramref name="directory"/> when a host was given one (a
+    /// <c>--state-dir</c> or <c>-StateDirectory</c>), else in the default location; creates the directory (private
+    /// to the user on Unix) if missing.
+    /// </summary>
+    public static string GetDatabasePath(string? directory) =>
+        string.IsNullOrWhiteSpace(directory)
+            ? GetDatabasePath()
+            : GetDatabasePath(name => name == DirectoryVariable ? directory : Environment.GetEnvironmentVariable(name), CurrentPlatform());
+
     internal enum Platform
     {
         Windows,

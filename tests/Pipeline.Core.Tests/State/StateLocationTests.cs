@@ -84,6 +84,23 @@ public sealed class StateLocationTests
     }
 
     [Fact]
+    public void Database_path_in_a_directory_given_by_the_host_is_created_there()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "pipeline-state-" + Guid.NewGuid().ToString("N"), "given");
+        try
+        {
+            var path = GetDatabasePath(directory);
+
+            Assert.Equal(Path.Combine(directory, "runs.db"), path);
+            Assert.True(Directory.Exists(directory));
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(directory)!, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Location_on_this_machine_is_an_absolute_path()
     {
         Assert.True(Path.IsPathRooted(GetDirectory()));

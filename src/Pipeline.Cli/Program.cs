@@ -1,0 +1,3 @@
+using Pipeline.Cli.Commands;
+
+return await PipelineCommand.InvokeAsync(args).ConfigureAwait(false);
