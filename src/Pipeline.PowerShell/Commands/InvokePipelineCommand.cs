@@ -74,6 +74,12 @@ public sealed class InvokePipelineCommand : PSCmdlet, IDisposable
     [ValidateRange(1, 1024)]
     public int ThrottleLimit { get; set; }
 
+    /// <summary>The step whose records are written to the output (by default the step 'output', else the last step
+    /// that produces records that no step reads).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? OutputStep { get; set; }
+
     /// <summary>Write the run's result when it ends.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -129,6 +135,7 @@ public sealed class InvokePipelineCommand : PSCmdlet, IDisposable
             Parallel = Parallel,
             ThrottleLimit = ThrottleLimit,
             ResumeRunId = Resume,
+            OutputStep = OutputStep,
             Store = _store,
             WorkingDirectory = definition?.SourcePath is null ? location : null,
         };
