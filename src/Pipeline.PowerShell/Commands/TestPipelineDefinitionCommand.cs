@@ -7,7 +7,7 @@ namespace Pipeline.PowerShell.Commands;
 
 /// <summary>Checks a pipeline definition without running it: $true when it is valid; each problem as an error,
 /// or with -Detailed as DefinitionError objects.</summary>
-[Cmdlet(VerbsDiagnostic.Test, "PipelineDefinition", DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsDiagnostic.Test, "PipelineDefinition")]
 [OutputType(typeof(bool))]
 [OutputType(typeof(DefinitionError))]
 public sealed class TestPipelineDefinitionCommand : PSCmdlet
