@@ -1,6 +1,6 @@
 @{
     # The version is written here from Directory.Build.props (VersionPrefix) by the build: change it there.
-    ModuleVersion = '0.1.0'
+    ModuleVersion        = '0.1.0'
     RootModule           = 'module/bin/Pipeline.PowerShell.dll'
     GUID                 = '5b0e7f4e-3c1d-4a8e-9d57-8f1f2b6c9a41'
     Author               = 'Pipeline developers'
