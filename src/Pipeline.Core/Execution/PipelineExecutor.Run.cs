@@ -188,11 +188,28 @@ public sealed partial class PipelineExecutor
             return Definition.Steps.LastOrDefault(d => candidates.Contains(d.Id))?.Id;
         }
 
+        // The output step's failure is its step's to report, and a cancelled run's host stops taking records: neither
+        // may turn the run into an exception instead of a failed or cancelled result.
         private async Task PumpToHostAsync(IAsyncEnumerable<RecordBatch> stream)
         {
             await Task.Yield();
-            await foreach (var batch in stream.ConfigureAwait(false))
-                await _request.Output!(batch, _runToken).ConfigureAwait(false);
+            await using var batches = stream.GetAsyncEnumerator();
+            while (true)
+            {
+                try
+                {
+                    if (!await batches.MoveNextAsync().ConfigureAwait(false)) return;
+                    await _request.Output!(batches.Current, _runToken).ConfigureAwait(false);
+                }
+                catch (StepException)
+                {
+                    return;
+                }
+                catch (OperationCanceledException) when (_runToken.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
         }
 
         private async Task PumpPipelineInputAsync()

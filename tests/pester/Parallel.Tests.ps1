@@ -1,0 +1,50 @@
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+}
+
+Describe 'Script blocks with -Parallel' {
+    It 'runs script blocks in pooled runspaces, reading caller variables with $using:' {
+        $factor = 7
+        $caller = [runspace]::DefaultRunspace.Id
+        $steps = @(
+            New-PipelineStep a -ScriptBlock { [pscustomobject]@{ v = $using:factor; rs = [runspace]::DefaultRunspace.Id } }
+            New-PipelineStep b -ScriptBlock { [pscustomobject]@{ v = $_.v * $using:factor; rs = [runspace]::DefaultRunspace.Id } } -Input a
+        )
+
+        $out = Invoke-Pipeline -Step $steps -Parallel -ThrottleLimit 2 -NoHistory
+
+        $out.v | Should -Be 49
+        $out.rs | Should -Not -Be $caller
+    }
+
+    It 'runs independent steps at once up to the throttle' {
+        $steps = 1..4 | ForEach-Object { New-PipelineStep "s$_" -ScriptBlock { Start-Sleep -Milliseconds 700 } }
+        $clock = [Diagnostics.Stopwatch]::StartNew()
+
+        Invoke-Pipeline -Step $steps -Parallel -ThrottleLimit 4 -NoHistory
+
+        $clock.ElapsedMilliseconds | Should -BeLessThan 2500
+    }
+
+    It 'sees caller variables directly without -Parallel, and $using: there too' {
+        $name = 'caller'
+
+        $out = Invoke-Pipeline -Step (New-PipelineStep a -ScriptBlock { "$name/$using:name" }) -NoHistory
+
+        $out.Value | Should -Be 'caller/caller'
+    }
+
+    It 'forwards warnings from pooled runspaces and fails the step with the script position' {
+        $warnings = $null
+        $result = Invoke-Pipeline -Parallel -NoHistory -PassThru -WarningVariable warnings -WarningAction SilentlyContinue -ErrorAction SilentlyContinue -Step (
+            New-PipelineStep w -ScriptBlock {
+                Write-Warning 'careful'
+                throw 'parallel failure'
+            })
+
+        $result.Status | Should -Be 'Failed'
+        $result.Steps[0].ErrorKind | Should -Be 'Script'
+        $result.Steps[0].Error | Should -Match 'parallel failure \(at .*line \d+'
+        "$warnings" | Should -Match 'careful'
+    }
+}
