@@ -9,7 +9,9 @@ internal static class AzureBlobErrors
     /// <summary>The kind of a failed response, from its status and the service's x-ms-error-code.</summary>
     public static RemoteErrorKind Classify(HttpStatusCode status, string? code) => (int)status switch
     {
-        403 when code is "AuthenticationFailed" or null => RemoteErrorKind.Authentication,
+        // The cloud answers a bad key or SAS signature with AuthenticationFailed, Azurite with AuthorizationFailure;
+        // the Authorization*Mismatch codes are valid credentials without the right (permission, IP, protocol).
+        403 when code is "AuthenticationFailed" or "AuthorizationFailure" or "InvalidAuthenticationInfo" or null => RemoteErrorKind.Authentication,
         401 => RemoteErrorKind.Authentication,
         403 => RemoteErrorKind.PermissionDenied,
         404 => RemoteErrorKind.NotFound,
