@@ -284,6 +284,7 @@ internal sealed class AzureBlobClient
         _settings.SharedKey?.Sign(request);
         using var timeout = new CancellationTokenSource(_settings.OperationTimeout, _settings.Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        _settings.Trace?.Invoke($"> {operation} {path}");
         HttpResponseMessage response;
         try
         {
@@ -310,6 +311,7 @@ internal sealed class AzureBlobClient
         {
             throw AzureBlobErrors.FromTransport(ex, operation, path, endpoint);
         }
+        _settings.Trace?.Invoke($"< {(int)response.StatusCode} {operation} {path}");
         if (response.IsSuccessStatusCode) return response;
         using (response)
             throw AzureBlobErrors.FromResponse(response, operation, path, endpoint);

@@ -16,18 +16,21 @@ public sealed class AzureBlobFileSystemProvider : IRemoteFileSystemProvider, IDi
 {
     private readonly ConcurrentDictionary<string, Lazy<HttpClient>> _clients = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
+    private readonly Action<string>? _trace;
 
     /// <summary>Creates the provider with the system clock.</summary>
     public AzureBlobFileSystemProvider()
-        : this(null)
+        : this(null, null)
     {
     }
 
     /// <summary>Creates the provider.</summary>
     /// <param name="timeProvider">The clock for request dates, timeouts and retry delays; the system clock when null.</param>
-    public AzureBlobFileSystemProvider(TimeProvider? timeProvider)
+    /// <param name="requestTrace">Receives one line per request and per answer (operation, status, blob path; never a URL, key or SAS).</param>
+    public AzureBlobFileSystemProvider(TimeProvider? timeProvider, Action<string>? requestTrace = null)
     {
         _time = timeProvider ?? TimeProvider.System;
+        _trace = requestTrace;
     }
 
     /// <inheritdoc />
@@ -41,7 +44,7 @@ public sealed class AzureBlobFileSystemProvider : IRemoteFileSystemProvider, IDi
     /// <exception cref="ArgumentException">A setting is invalid or no credential was given.</exception>
     public async Task<IRemoteFileSystem> ConnectAsync(RemoteEndpoint endpoint, RemoteConnectionOptions options, CancellationToken cancellationToken = default)
     {
-        var settings = AzureBlobSettings.From(endpoint, options, _time);
+        var settings = AzureBlobSettings.From(endpoint, options, _time, _trace);
         var http = _clients.GetOrAdd(settings.PoolKey, _ => new Lazy<HttpClient>(() => AzureBlobClient.CreateHttpClient(settings))).Value;
         var client = new AzureBlobClient(settings, http);
         if (settings.CreateContainer)

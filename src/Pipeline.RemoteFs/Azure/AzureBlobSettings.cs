@@ -32,6 +32,8 @@ internal sealed class AzureBlobSettings
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(120);
     public int MaxAttempts { get; init; } = 3;
     public TimeProvider Time { get; init; } = TimeProvider.System;
+    /// <summary>Receives one line per request sent and answer received: operation and blob path, never a URL, key or SAS.</summary>
+    public Action<string>? Trace { get; init; }
 
     /// <summary>The key of the client pool these settings may share: service, account and a hash of the credential.</summary>
     public string PoolKey
@@ -45,7 +47,7 @@ internal sealed class AzureBlobSettings
 
     /// <summary>Reads the settings; options' Settings win over the URI's query (only non-secret settings are read from the query).</summary>
     /// <exception cref="ArgumentException">A setting is invalid, or no credential was given.</exception>
-    public static AzureBlobSettings From(RemoteEndpoint endpoint, RemoteConnectionOptions options, TimeProvider? time = null)
+    public static AzureBlobSettings From(RemoteEndpoint endpoint, RemoteConnectionOptions options, TimeProvider? time = null, Action<string>? trace = null)
     {
         if (endpoint.Scheme != "az")
             throw new ArgumentException($"The Azure Blob provider does not serve the scheme '{endpoint.Scheme}://'.", nameof(endpoint));
@@ -100,6 +102,7 @@ internal sealed class AzureBlobSettings
             OperationTimeout = options.OperationTimeout,
             MaxAttempts = Math.Max(1, options.MaxAttempts),
             Time = time ?? TimeProvider.System,
+            Trace = trace,
         };
     }
 

@@ -10,9 +10,11 @@ public sealed class AzureBlobOperationsTests(AzuriteFixture azurite, ITestOutput
 {
     private static string NewContainer() => "c" + Guid.NewGuid().ToString("N")[..20];
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _trace = new();
+
     private async Task<(AzureBlobFileSystemProvider Provider, IRemoteFileSystem Fs)> ConnectAsync(string? container = null, params (string, string)[] settings)
     {
-        var provider = new AzureBlobFileSystemProvider();
+        var provider = new AzureBlobFileSystemProvider(null, _trace.Enqueue);
         var fs = await provider.ConnectAsync(azurite.Server.Endpoint(container ?? NewContainer()),
             azurite.Server.Options(AzuriteServer.Key, [("create_container", "true"), .. settings]));
         return (provider, fs);
@@ -129,6 +131,21 @@ public sealed class AzureBlobOperationsTests(AzuriteFixture azurite, ITestOutput
         var content = RandomNumberGenerator.GetBytes(10 * 65536 + 1234); // eleven blocks, the last one short
         await Upload(fs, "/big.bin", content, chunk: 50_000);
 
+        // Eleven Put Block requests, at most four in flight, overlapping; then one Put Block List and no Put Blob.
+        var trace = _trace.ToArray();
+        Assert.Equal(11, trace.Count(l => l == "> Put block /big.bin"));
+        Assert.Equal(11, trace.Count(l => l == "< 201 Put block /big.bin"));
+        Assert.Single(trace, l => l == "> Put block list /big.bin");
+        Assert.DoesNotContain(trace, l => l.StartsWith("> Put blob ", StringComparison.Ordinal));
+        int inFlight = 0, maxInFlight = 0;
+        foreach (var line in trace)
+        {
+            if (line == "> Put block /big.bin") maxInFlight = Math.Max(maxInFlight, ++inFlight);
+            else if (line == "< 201 Put block /big.bin") inFlight--;
+        }
+        output.WriteLine($"blocks in flight at most: {maxInFlight}");
+        Assert.InRange(maxInFlight, 2, 4);
+
         Assert.Equal(content, await Download(fs, "/big.bin"));
         var md5 = await fs.GetChecksumAsync("/big.bin", ChecksumAlgorithm.Md5);
         Assert.True(md5.Native);
@@ -185,6 +202,49 @@ public sealed class AzureBlobOperationsTests(AzuriteFixture azurite, ITestOutput
         Assert.Equal(RemoteErrorKind.Conflict, conflict.Kind);
         await Upload(fs, "/kept.txt", [4]);
         Assert.Equal([4], await Download(fs, "/kept.txt"));
+    }
+
+    [AzuriteFact]
+    public async Task Sas_token_authorizes_requests_and_never_appears_in_errors_or_the_trace()
+    {
+        var container = NewContainer();
+        var (keyed, setup) = await ConnectAsync(container);
+        using var _ = keyed;
+        await setup.DisposeAsync();
+        var sas = AccountSas.Create(AzuriteServer.Account, AzuriteServer.Key);
+        using var provider = new AzureBlobFileSystemProvider(null, _trace.Enqueue);
+        var options = azurite.Server.Options(key: null, ("sas", sas));
+        await using var fs = await provider.ConnectAsync(azurite.Server.Endpoint(container), options);
+        await Upload(fs, "/via sas.txt", Encoding.UTF8.GetBytes("sas"));
+        Assert.Equal("sas", Encoding.UTF8.GetString(await Download(fs, "/via sas.txt")));
+        await fs.CopyAsync("/via sas.txt", "/copied.txt");
+        Assert.Equal(2, (await ToList(fs.ListAsync("/"))).Count);
+        var missing = await Assert.ThrowsAsync<RemoteFsException>(() => fs.OpenReadAsync("/none"));
+        var signature = Uri.UnescapeDataString(sas.Split('&').Single(p => p.StartsWith("sig=", StringComparison.Ordinal))[4..]);
+        Assert.DoesNotContain(signature, missing.ToString());
+        Assert.DoesNotContain(_trace, l => l.Contains(signature, StringComparison.Ordinal) || l.Contains("sig=", StringComparison.Ordinal));
+
+        var forged = sas.Replace("sig=", "sig=AAAA", StringComparison.Ordinal);
+        var refused = await Assert.ThrowsAsync<RemoteFsException>(() => provider.ConnectAsync(azurite.Server.Endpoint(container), azurite.Server.Options(key: null, ("sas", forged))));
+        Assert.Equal(RemoteErrorKind.Authentication, refused.Kind);
+    }
+
+    [AzuriteFact]
+    public async Task Connection_string_with_the_development_account_connects()
+    {
+        var container = NewContainer();
+        using var provider = new AzureBlobFileSystemProvider();
+        var options = new RemoteConnectionOptions
+        {
+            Settings = new Dictionary<string, string>
+            {
+                ["connection_string"] = $"DefaultEndpointsProtocol=http;AccountName={AzuriteServer.Account};AccountKey={AzuriteServer.Key};BlobEndpoint={azurite.Server.ServiceUrl};",
+                ["create_container"] = "true",
+            },
+        };
+        await using var fs = await provider.ConnectAsync(azurite.Server.Endpoint(container, "/base"), options);
+        await Upload(fs, "relative.txt", [7]);
+        Assert.Equal([7], await Download(fs, "/base/relative.txt"));
     }
 
     [AzuriteFact]
