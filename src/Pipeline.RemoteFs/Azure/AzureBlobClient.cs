@@ -182,7 +182,7 @@ internal sealed class AzureBlobClient
     }
 
     /// <summary>Put Block List: commits the staged blocks in order as the blob's content, with the whole content's MD5.</summary>
-    public async Task PutBlockListAsync(string container, string blob, IReadOnlyList<string> blockIds, byte[] md5, bool overwrite, CancellationToken cancellationToken)
+    public async Task PutBlockListAsync(string container, string blob, IReadOnlyList<string> blockIds, byte[]? md5, bool overwrite, CancellationToken cancellationToken)
     {
         var xml = new XDocument(new XElement("BlockList", blockIds.Select(id => new XElement("Latest", id)))).ToString(SaveOptions.DisableFormatting);
         var body = Encoding.UTF8.GetBytes(xml);
@@ -190,7 +190,7 @@ internal sealed class AzureBlobClient
         {
             var request = new HttpRequestMessage(HttpMethod.Put, Url(container, blob, "comp=blocklist")) { Content = Body(body) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/xml");
-            request.Headers.TryAddWithoutValidation("x-ms-blob-content-md5", Convert.ToBase64String(md5));
+            if (md5 is not null) request.Headers.TryAddWithoutValidation("x-ms-blob-content-md5", Convert.ToBase64String(md5));
             if (!overwrite) request.Headers.TryAddWithoutValidation("If-None-Match", "*");
             return request;
         }, cancellationToken).ConfigureAwait(false);

@@ -282,19 +282,23 @@ public sealed class AzureBlobOperationsTests(AzuriteFixture azurite, ITestOutput
     }
 
     [AzuriteFact]
-    public async Task Stopped_service_is_a_transient_error()
+    public async Task Stopped_service_is_retried_then_a_transient_error()
     {
         var (provider, fs) = await ConnectAsync();
         using var _ = provider;
         await using var __ = fs;
         // A port where nothing listens stands for a stopped service: connection refused.
-        var dead = new AzureBlobFileSystemProvider();
+        var attempts = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var dead = new AzureBlobFileSystemProvider(null, attempts.Enqueue);
         using var ___ = dead;
         var options = azurite.Server.Options();
         options = options with { Settings = new Dictionary<string, string>(options.Settings) { ["endpoint"] = $"http://127.0.0.1:{FreePort()}/devstoreaccount1" } };
         var ex = await Assert.ThrowsAsync<RemoteFsException>(() => dead.ConnectAsync(azurite.Server.Endpoint("c"), options));
         Assert.Equal(RemoteErrorKind.Transient, ex.Kind);
+        Assert.Contains("Get container properties", ex.Message);
         Assert.DoesNotContain(AzuriteServer.Key, ex.ToString());
+        // Retried (MaxAttempts = 2) before the typed error.
+        Assert.Equal(2, attempts.Count(l => l == "> Get container properties /"));
     }
 
     private static int FreePort()
