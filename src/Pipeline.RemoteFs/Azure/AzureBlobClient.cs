@@ -92,7 +92,7 @@ internal sealed class AzureBlobClient
                 () => new HttpRequestMessage(HttpMethod.Head, Url(container, blob, null)), cancellationToken).ConfigureAwait(false);
             return Properties(blob, response);
         }
-        catch (RemoteFsException ex) when (ex.Kind == RemoteErrorKind.NotFound && !ex.Message.Contains("ContainerNotFound", StringComparison.Ordinal))
+        catch (RemoteFsException ex) when (ex.Kind == RemoteErrorKind.NotFound && AzureBlobErrors.Code(ex) != "ContainerNotFound")
         {
             return null;
         }
@@ -127,7 +127,7 @@ internal sealed class AzureBlobClient
             using var response = await SendAsync("Create container", container, null, "/",
                 () => new HttpRequestMessage(HttpMethod.Put, Url(container, null, "restype=container")) { Content = Empty() }, cancellationToken).ConfigureAwait(false);
         }
-        catch (RemoteFsException ex) when (ex.Kind == RemoteErrorKind.Conflict && ex.Message.Contains("ContainerAlreadyExists", StringComparison.Ordinal))
+        catch (RemoteFsException ex) when (AzureBlobErrors.Code(ex) == "ContainerAlreadyExists")
         {
         }
     }
@@ -148,7 +148,7 @@ internal sealed class AzureBlobClient
                 return request;
             }, cancellationToken, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
         }
-        catch (RemoteFsException ex) when (ex.Message.Contains("InvalidRange", StringComparison.Ordinal))
+        catch (RemoteFsException ex) when (AzureBlobErrors.Code(ex) == "InvalidRange")
         {
             return Stream.Null; // reading from the end (or past it) of a blob reads nothing
         }

@@ -24,8 +24,15 @@ internal static class AzureBlobErrors
     {
         var code = response.Headers.TryGetValues("x-ms-error-code", out var values) ? values.FirstOrDefault() : null;
         var kind = Classify(response.StatusCode, code);
-        return new RemoteFsException(kind, $"{operation} failed: {(int)response.StatusCode} {code ?? response.ReasonPhrase}", path, endpoint);
+        var exception = new RemoteFsException(kind, $"{operation} failed: {(int)response.StatusCode} {code ?? response.ReasonPhrase}", path, endpoint);
+        if (code is not null) exception.Data[ErrorCodeKey] = code;
+        return exception;
     }
+
+    private const string ErrorCodeKey = "x-ms-error-code";
+
+    /// <summary>The service's error code (for example <c>ContainerNotFound</c>) of a failure this class made from a response.</summary>
+    public static string? Code(RemoteFsException exception) => exception.Data[ErrorCodeKey] as string;
 
     /// <summary>A failure to reach the service: refused or dropped connections are transient.</summary>
     public static RemoteFsException FromTransport(Exception ex, string operation, string path, RemoteEndpoint endpoint)

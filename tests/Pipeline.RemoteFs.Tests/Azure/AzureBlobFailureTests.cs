@@ -61,9 +61,13 @@ public sealed class AzureBlobFailureTests(AzuriteFixture azurite) : IClassFixtur
         {
             try
             {
-                while (true) accepted.Add(await silent.AcceptSocketAsync());
+                while (true)
+                {
+                    var socket = await silent.AcceptSocketAsync();
+                    lock (accepted) accepted.Add(socket);
+                }
             }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException) // stopped by the test
             {
             }
         });
@@ -90,6 +94,9 @@ public sealed class AzureBlobFailureTests(AzuriteFixture azurite) : IClassFixtur
         Assert.Contains("Get container properties", ex.Message);
         silent.Stop();
         await accepting;
-        foreach (var socket in accepted) socket.Dispose();
+        lock (accepted)
+        {
+            foreach (var socket in accepted) socket.Dispose();
+        }
     }
 }
