@@ -170,6 +170,22 @@ public sealed class AzureBlobOperationsTests(AzuriteFixture azurite, ITestOutput
     }
 
     [AzuriteFact]
+    public async Task Names_with_url_special_characters_round_trip()
+    {
+        var (provider, fs) = await ConnectAsync();
+        using var _ = provider;
+        await using var __ = fs;
+        string[] names = ["/odd/a+b #1 %20 & c=d;e.txt", "/odd/日本語 ファイル.csv", "/odd/[x] (y) {z}'!~.bin"];
+        foreach (var name in names)
+            await Upload(fs, name, Encoding.UTF8.GetBytes(name));
+        foreach (var name in names)
+            Assert.Equal(name, Encoding.UTF8.GetString(await Download(fs, name)));
+        Assert.Equal(names.Order(StringComparer.Ordinal), (await ToList(fs.ListAsync("/odd"))).Select(i => i.Path).Order(StringComparer.Ordinal));
+        await fs.CopyAsync(names[0], "/odd/copy of " + RemotePath.GetName(names[0]));
+        Assert.Equal(names[0], Encoding.UTF8.GetString(await Download(fs, "/odd/copy of " + RemotePath.GetName(names[0]))));
+    }
+
+    [AzuriteFact]
     public async Task Ranged_reads_return_the_requested_bytes()
     {
         var (provider, fs) = await ConnectAsync();
