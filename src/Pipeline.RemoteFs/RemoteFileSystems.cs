@@ -15,6 +15,7 @@ public sealed class RemoteFileSystems
         registry.Register(new LocalFileSystemProvider());
         registry.Register(new Sftp.SftpFileSystemProvider());
         registry.Register(new Ftp.FtpFileSystemProvider());
+        registry.Register(new Azure.AzureBlobFileSystemProvider());
         return registry;
     }
 
