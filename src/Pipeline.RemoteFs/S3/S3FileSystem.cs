@@ -66,23 +66,15 @@ public sealed class S3FileSystem : IRemoteFileSystem
         string? token = null;
         do
         {
-            var request = new ListObjectsV2Request
-            {
-                BucketName = Bucket,
-                Prefix = prefix,
-                Delimiter = options.Recursive ? null : "/",
-                MaxKeys = _settings.PageSize,
-                ContinuationToken = token,
-            };
-            var page = await Call("List", prefix, ct => _client.ListObjectsV2Async(request, ct), cancellationToken).ConfigureAwait(false);
+            var page = await ListPageAsync("List", prefix, options.Recursive ? null : "/", _settings.PageSize, token, cancellationToken).ConfigureAwait(false);
             var items = new List<RemoteItem>();
-            foreach (var common in page.CommonPrefixes ?? [])
+            foreach (var common in page.CommonPrefixes)
             {
                 any = true;
                 var directory = "/" + common.TrimEnd('/');
                 if (seenDirectories.Add(directory)) items.Add(new RemoteItem(directory, true, 0, null));
             }
-            foreach (var entry in page.S3Objects ?? [])
+            foreach (var entry in page.Objects)
             {
                 any = true;
                 if (entry.Key == prefix) continue; // the directory's own marker
@@ -107,7 +99,7 @@ public sealed class S3FileSystem : IRemoteFileSystem
                 if (glob is not null && !glob.IsMatch(item.Path[(prefix.Length + 1)..])) continue;
                 yield return item;
             }
-            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+            token = page.Next;
         }
         while (token is not null);
 
@@ -119,6 +111,34 @@ public sealed class S3FileSystem : IRemoteFileSystem
             if (!item.IsDirectory) throw new RemoteFsException(RemoteErrorKind.Conflict, $"List of s3 prefix '{Bucket}/{prefix}': it is a file, not a directory", root, Endpoint);
         }
     }
+
+    /// <summary>
+    /// One page of keys (and, with a delimiter, common prefixes) under <paramref name="prefix"/>, starting where
+    /// <paramref name="token"/> says the previous page stopped (a continuation token for ListObjectsV2, a marker for version 1).
+    /// </summary>
+    internal async Task<ListPage> ListPageAsync(string operation, string prefix, string? delimiter, int maxKeys, string? token, CancellationToken cancellationToken)
+    {
+        if (_settings.ListVersion == 2)
+        {
+            var request = new ListObjectsV2Request { BucketName = Bucket, Prefix = prefix, Delimiter = delimiter, MaxKeys = maxKeys, ContinuationToken = token };
+            var page = await Call(operation, prefix, ct => _client.ListObjectsV2Async(request, ct), cancellationToken).ConfigureAwait(false);
+            return new ListPage(page.CommonPrefixes ?? [], page.S3Objects ?? [], page.IsTruncated == true ? page.NextContinuationToken : null);
+        }
+        var v1 = new ListObjectsRequest { BucketName = Bucket, Prefix = prefix, Delimiter = delimiter, MaxKeys = maxKeys, Marker = token };
+        var response = await Call(operation, prefix, ct => _client.ListObjectsAsync(v1, ct), cancellationToken).ConfigureAwait(false);
+        var prefixes = response.CommonPrefixes ?? [];
+        var objects = response.S3Objects ?? [];
+        string? next = null;
+        if (response.IsTruncated == true)
+        {
+            // Version 1 returns NextMarker only with a delimiter; otherwise the last key is where the next page starts.
+            next = !string.IsNullOrEmpty(response.NextMarker) ? response.NextMarker
+                : objects.Select(o => o.Key).Concat(prefixes).Max(StringComparer.Ordinal);
+        }
+        return new ListPage(prefixes, objects, next);
+    }
+
+    internal sealed record ListPage(IReadOnlyList<string> CommonPrefixes, IReadOnlyList<S3Object> Objects, string? Next);
 
     private static DateTimeOffset? ToOffset(DateTime? time) =>
         time is { } t ? new DateTimeOffset(t.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : t.ToUniversalTime(), TimeSpan.Zero) : null;
@@ -135,9 +155,8 @@ public sealed class S3FileSystem : IRemoteFileSystem
                 return new RemoteItem(full, false, head.ContentLength, ToOffset(head.LastModified)) { ETag = head.ETag };
         }
         // A directory is any prefix with at least one key under it (its marker included); the root always is.
-        var request = new ListObjectsV2Request { BucketName = Bucket, Prefix = PrefixOf(full), MaxKeys = 1 };
-        var page = await Call("Stat", key, ct => _client.ListObjectsV2Async(request, ct), cancellationToken).ConfigureAwait(false);
-        return key.Length == 0 || page.S3Objects is { Count: > 0 } ? new RemoteItem(full, true, 0, null) : null;
+        var page = await ListPageAsync("Stat", PrefixOf(full), null, 1, null, cancellationToken).ConfigureAwait(false);
+        return key.Length == 0 || page.Objects.Count > 0 ? new RemoteItem(full, true, 0, null) : null;
     }
 
     private async Task<GetObjectMetadataResponse?> Head(string key, string operation, CancellationToken cancellationToken)
@@ -202,8 +221,8 @@ public sealed class S3FileSystem : IRemoteFileSystem
         return new S3WriteStream(this, _client, _settings, full, key, options.Overwrite);
     }
 
-    internal Task<bool> ExistsAsync(string key, CancellationToken cancellationToken) =>
-        Head(key, "Write", cancellationToken).ContinueWith(t => t.Result is not null, cancellationToken, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+    internal async Task<bool> ExistsAsync(string key, CancellationToken cancellationToken) =>
+        await Head(key, "Write", cancellationToken).ConfigureAwait(false) is not null;
 
     /// <inheritdoc />
     public async Task DeleteFileAsync(string path, CancellationToken cancellationToken = default)
@@ -241,15 +260,14 @@ public sealed class S3FileSystem : IRemoteFileSystem
         string? token = null;
         do
         {
-            var request = new ListObjectsV2Request { BucketName = Bucket, Prefix = prefix, MaxKeys = _settings.PageSize, ContinuationToken = token };
-            var page = await Call("Delete directory", prefix, ct => _client.ListObjectsV2Async(request, ct), cancellationToken).ConfigureAwait(false);
-            foreach (var entry in page.S3Objects ?? [])
+            var page = await ListPageAsync("Delete directory", prefix, null, _settings.PageSize, token, cancellationToken).ConfigureAwait(false);
+            foreach (var entry in page.Objects)
             {
                 if (!recursive && entry.Key != prefix)
                     throw new RemoteFsException(RemoteErrorKind.Conflict, $"Delete directory '{Bucket}/{prefix}' refused: it is not empty (delete it recursively to remove its content)", full, Endpoint);
                 keys.Add(entry.Key);
             }
-            token = page.IsTruncated == true ? page.NextContinuationToken : null;
+            token = page.Next;
         }
         while (token is not null);
         if (keys.Count == 0)

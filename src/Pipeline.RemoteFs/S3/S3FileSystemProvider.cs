@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Amazon.S3;
-using Amazon.S3.Model;
 
 namespace Pipeline.RemoteFs.S3;
 
@@ -11,7 +10,7 @@ namespace Pipeline.RemoteFs.S3;
 /// <c>endpoint</c> = the URL of an S3-compatible server (<c>http://127.0.0.1:9000</c>); <c>path_style</c> = true to
 /// address buckets in the path (the default when <c>endpoint</c> is set); <c>profile</c> = an AWS profile name;
 /// <c>part_size</c> = bytes per multipart part (default 8M, at least 5M); <c>upload_concurrency</c> = parts in flight
-/// per upload (default 4); <c>page_size</c> = keys per list request (default 1000); <c>batch_delete</c> = false for
+/// per upload (default 4); <c>page_size</c> = keys per list request (default 1000); <c>list_version</c> = 1 for servers without ListObjectsV2; <c>batch_delete</c> = false for
 /// servers without DeleteObjects (the default for gs://), whose deletes then go one object per request,
 /// <c>delete_concurrency</c> at once (default 8); <c>check_bucket</c> = false to skip the listing that
 /// connecting does to prove the credentials and the bucket.
@@ -35,8 +34,7 @@ public sealed class S3FileSystemProvider : IRemoteFileSystemProvider, IAsyncDisp
         var fileSystem = new S3FileSystem(client, settings);
         if (settings.CheckBucket)
         {
-            var probe = new ListObjectsV2Request { BucketName = settings.Bucket, MaxKeys = 1 };
-            await fileSystem.CallAsync("Connect", null, ct => client.ListObjectsV2Async(probe, ct), cancellationToken).ConfigureAwait(false);
+            await fileSystem.ListPageAsync("Connect", "", null, 1, null, cancellationToken).ConfigureAwait(false);
         }
         return fileSystem;
     }

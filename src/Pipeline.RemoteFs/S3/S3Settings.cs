@@ -35,6 +35,8 @@ internal sealed class S3Settings
     public int UploadConcurrency { get; init; } = 4;
     /// <summary>Keys asked for per list request (S3's maximum is 1000).</summary>
     public int PageSize { get; init; } = 1000;
+    /// <summary>The list API: 2 (ListObjectsV2, continuation tokens) or 1 (ListObjects, markers) for servers without version 2.</summary>
+    public int ListVersion { get; init; } = 2;
     /// <summary>Whether the server takes a batch DeleteObjects request (Google Cloud Storage does not).</summary>
     public bool BatchDelete { get; init; } = true;
     /// <summary>Single-object deletes in flight at once when <see cref="BatchDelete"/> is off.</summary>
@@ -129,6 +131,7 @@ internal sealed class S3Settings
             PartSize = (int)(Size("part_size", MinimumPartSize, int.MaxValue) ?? 8 * 1024 * 1024),
             UploadConcurrency = (int)(Size("upload_concurrency", 1, 64) ?? 4),
             PageSize = (int)(Size("page_size", 1, 1000) ?? 1000),
+            ListVersion = (int)(Size("list_version", 1, 2) ?? 2),
             BatchDelete = Flag("batch_delete") ?? !gcs,
             DeleteConcurrency = (int)(Size("delete_concurrency", 1, 64) ?? 8),
             CheckBucket = Flag("check_bucket") ?? true,

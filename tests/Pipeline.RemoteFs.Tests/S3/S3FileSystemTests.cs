@@ -145,12 +145,15 @@ public sealed class S3FileSystemTests
         Assert.Null(await fs.StatAsync("/Données clients"));
     }
 
-    [S3rverFact]
-    public async Task Listing_pages_through_more_keys_than_one_page_holds()
+    [S3rverTheory]
+    [InlineData("2")]
+    [InlineData("1")]
+    public async Task Listing_pages_through_more_keys_than_one_page_holds(string listVersion)
     {
         await using var server = await S3rverServer.StartAsync();
         await using var provider = new S3FileSystemProvider();
-        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options(settings: new Dictionary<string, string>(S3rverServer.SerialDeletes) { ["page_size"] = "2" }));
+        var settings = new Dictionary<string, string>(S3rverServer.SerialDeletes) { ["page_size"] = "2", ["list_version"] = listVersion };
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options(settings: settings));
         var expected = new List<string>();
         for (var i = 0; i < 7; i++)
         {
@@ -219,6 +222,28 @@ public sealed class S3FileSystemTests
         Assert.Null(await fs.StatAsync("/cancelled/big.bin"));
         Assert.Null(await fs.StatAsync("/cancelled/small.bin"));
         Assert.Empty(await ToList(fs.ListAsync("/", new ListOptions { Recursive = true })));
+    }
+
+    [S3rverFact]
+    public async Task An_upload_cancelled_midway_leaves_no_object_under_its_name()
+    {
+        await using var server = await S3rverServer.StartAsync();
+        await using var provider = new S3FileSystemProvider();
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options(settings: Settings(("part_size", "5M"))));
+        await Upload(fs, "/kept.bin", [1, 2, 3]);
+        using var cancel = new CancellationTokenSource();
+
+        await using (var stream = await fs.OpenWriteAsync("/kept.bin"))
+        {
+            await stream.WriteAsync(RandomNumberGenerator.GetBytes(5 * 1024 * 1024), cancel.Token);
+            await cancel.CancelAsync();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await stream.WriteAsync(RandomNumberGenerator.GetBytes(5 * 1024 * 1024), cancel.Token));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stream.CommitAsync(cancel.Token));
+        }
+
+        // The earlier object under that name is untouched: an unfinished multipart upload replaces nothing.
+        Assert.Equal([1, 2, 3], await Download(fs, "/kept.bin"));
+        Assert.Single(await ToList(fs.ListAsync("/", new ListOptions { Recursive = true })));
     }
 
     [S3rverFact]

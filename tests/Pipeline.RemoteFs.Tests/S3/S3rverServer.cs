@@ -151,3 +151,13 @@ public sealed class S3rverFactAttribute : FactAttribute
             Skip = reason;
     }
 }
+
+/// <summary>A theory that needs s3rver: skipped where it is missing, except on CI (CI=true), where it fails.</summary>
+public sealed class S3rverTheoryAttribute : TheoryAttribute
+{
+    public S3rverTheoryAttribute()
+    {
+        if (S3rverServer.MissingReason() is { } reason && Environment.GetEnvironmentVariable("CI") != "true")
+            Skip = reason;
+    }
+}
