@@ -16,7 +16,8 @@ internal static class S3Errors
         return ex switch
         {
             AmazonS3Exception s3 => new RemoteFsException(KindOf(s3), $"{where}: {Describe(s3)}", path, settings.Endpoint, ex),
-            OperationCanceledException when !cancellationToken.IsCancellationRequested =>
+            // The SDK reports its own request timeout as TimeoutException; a bare cancellation nobody asked for is one too.
+            TimeoutException or OperationCanceledException when !cancellationToken.IsCancellationRequested =>
                 new RemoteFsException(RemoteErrorKind.Timeout, $"{where}: no answer within {settings.OperationTimeout.TotalSeconds:0} s", path, settings.Endpoint, ex),
             HttpRequestException or IOException or System.Net.Sockets.SocketException =>
                 new RemoteFsException(RemoteErrorKind.Transient, $"{where}: the connection failed ({ex.Message})", path, settings.Endpoint, ex),

@@ -307,8 +307,9 @@ public sealed class S3FileSystem : IRemoteFileSystem
         var source = Resolve(sourcePath);
         var destination = Resolve(destinationPath);
         var sourceKey = KeyOf(source);
-        if (sourceKey.Length > 0 && await Head(sourceKey, "Move", cancellationToken).ConfigureAwait(false) is not null)
+        if (sourceKey.Length > 0 && await Head(sourceKey, "Move", cancellationToken).ConfigureAwait(false) is { } head)
         {
+            RefuseTooLargeForOneCopy(head, sourceKey, "Move");
             await CopyObjectAsync(sourceKey, KeyOf(destination), overwrite, "Move", cancellationToken).ConfigureAwait(false);
             await Call("Move", sourceKey, ct => _client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = Bucket, Key = sourceKey }, ct), cancellationToken).ConfigureAwait(false);
             return;
@@ -334,9 +335,19 @@ public sealed class S3FileSystem : IRemoteFileSystem
     public async Task CopyAsync(string sourcePath, string destinationPath, bool overwrite = false, CancellationToken cancellationToken = default)
     {
         var sourceKey = KeyOf(Resolve(sourcePath));
-        if (sourceKey.Length == 0 || await Head(sourceKey, "Copy", cancellationToken).ConfigureAwait(false) is null)
+        var head = sourceKey.Length == 0 ? null : await Head(sourceKey, "Copy", cancellationToken).ConfigureAwait(false);
+        if (head is null)
             throw new RemoteFsException(RemoteErrorKind.NotFound, $"Copy of s3 object '{Bucket}/{sourceKey}' at {_settings.Server} failed: no such object", "/" + sourceKey, Endpoint);
+        RefuseTooLargeForOneCopy(head, sourceKey, "Copy");
         await CopyObjectAsync(sourceKey, KeyOf(Resolve(destinationPath)), overwrite, "Copy", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>CopyObject takes at most 5 GiB; larger objects would need a multipart copy (UploadPartCopy), not done here.</summary>
+    private void RefuseTooLargeForOneCopy(GetObjectMetadataResponse head, string key, string operation)
+    {
+        if (head.ContentLength > S3Settings.MaximumPartSize)
+            throw new RemoteFsException(RemoteErrorKind.NotSupported,
+                $"{operation} of s3 object '{Bucket}/{key}' ({head.ContentLength} bytes) is not done server-side: CopyObject takes at most 5 GiB; download and upload it instead", "/" + key, Endpoint);
     }
 
     private async Task CopyObjectAsync(string sourceKey, string destinationKey, bool overwrite, string operation, CancellationToken cancellationToken)

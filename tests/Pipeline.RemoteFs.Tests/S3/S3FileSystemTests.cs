@@ -299,6 +299,41 @@ public sealed class S3FileSystemTests
         Assert.True(error.IsTransient);
     }
 
+    [Fact]
+    public async Task A_server_that_never_answers_is_a_timeout()
+    {
+        // A real socket that accepts and then stays silent, like a hung server.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var accepted = new List<System.Net.Sockets.Socket>();
+        var accepting = Task.Run(async () =>
+        {
+            try
+            {
+                while (true) accepted.Add(await silent.AcceptSocketAsync());
+            }
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException)
+            {
+            }
+        });
+        await using var provider = new S3FileSystemProvider();
+        var options = new RemoteConnectionOptions
+        {
+            Credential = new System.Net.NetworkCredential("KEY", "SECRET"),
+            Settings = Settings(("endpoint", $"http://127.0.0.1:{((System.Net.IPEndPoint)silent.LocalEndpoint).Port}"), ("check_bucket", "false")),
+            OperationTimeout = TimeSpan.FromSeconds(1),
+            MaxAttempts = 1,
+        };
+        await using var fs = await provider.ConnectAsync(RemoteEndpoint.Parse("s3://bucket/"), options);
+        var error = await Assert.ThrowsAsync<RemoteFsException>(() => fs.StatAsync("/a.txt"));
+        Assert.Equal(RemoteErrorKind.Timeout, error.Kind);
+        Assert.True(error.IsTransient);
+        Assert.Contains("bucket/a.txt", error.Message);
+        silent.Stop();
+        await accepting;
+        foreach (var socket in accepted) socket.Dispose();
+    }
+
     [S3rverFact]
     public async Task Clients_are_pooled_per_server_and_credential()
     {
