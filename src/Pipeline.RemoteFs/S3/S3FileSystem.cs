@@ -326,6 +326,8 @@ public sealed class S3FileSystem : IRemoteFileSystem
             throw new RemoteFsException(RemoteErrorKind.Conflict, $"Move of '{Bucket}/{sourcePrefix}' refused: the destination already exists", destination, Endpoint);
         var marker = await Head(sourcePrefix, "Move", cancellationToken).ConfigureAwait(false) is not null;
         if (marker) keys.Add(sourcePrefix);
+        if (keys.Count == 0)
+            throw new RemoteFsException(RemoteErrorKind.NotFound, $"Move of '{Bucket}/{sourcePrefix}' at {_settings.Server} failed: no such object or directory", source, Endpoint);
         await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (key, ct) =>
             await CopyObjectAsync(key, destinationPrefix + key[sourcePrefix.Length..], overwrite: true, "Move", ct).ConfigureAwait(false)).ConfigureAwait(false);
         await DeleteKeysAsync(keys, "Move", cancellationToken).ConfigureAwait(false);

@@ -96,6 +96,8 @@ public sealed class S3FileSystemTests
         await fs.MoveAsync("/in/sub", "/moved-sub");
         Assert.Null(await fs.StatAsync("/in/sub"));
         Assert.Equal([1, 2, 3], await Download(fs, "/moved-sub/b.csv"));
+        var nothingToMove = await Assert.ThrowsAsync<RemoteFsException>(() => fs.MoveAsync("/in/sub", "/elsewhere"));
+        Assert.Equal(RemoteErrorKind.NotFound, nothingToMove.Kind);
 
         await fs.DeleteFileAsync("/out/moved.txt");
         Assert.Null(await fs.StatAsync("/out/moved.txt"));
