@@ -16,6 +16,7 @@ public sealed class RemoteFileSystems
         registry.Register(new Sftp.SftpFileSystemProvider());
         registry.Register(new Ftp.FtpFileSystemProvider());
         registry.Register(new Azure.AzureBlobFileSystemProvider());
+        registry.Register(new S3.S3FileSystemProvider());
         return registry;
     }
 
