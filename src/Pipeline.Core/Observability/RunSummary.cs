@@ -85,7 +85,13 @@ public sealed record RunSummary
     {
         if (s.Duration is not { TotalSeconds: > 0 } d || s.Resumed) return "-";
         if (s.Rows > 0) return $"{(s.Rows / d.TotalSeconds).ToString("N0", CultureInfo.InvariantCulture)} rows/s";
-        if (s.Bytes > 0) return $"{(s.Bytes / d.TotalSeconds / 1048576).ToString("N1", CultureInfo.InvariantCulture)} MiB/s";
+        if (s.Bytes > 0)
+        {
+            var perSecond = s.Bytes / d.TotalSeconds;
+            return perSecond >= 1048576
+                ? $"{(perSecond / 1048576).ToString("N1", CultureInfo.InvariantCulture)} MiB/s"
+                : $"{(perSecond / 1024).ToString("N1", CultureInfo.InvariantCulture)} KiB/s";
+        }
         return "-";
     }
 }
