@@ -16,7 +16,7 @@ public sealed class DefinitionErrorTests : IDisposable
         var result = await _workspace.RunAsync("validate", "tab.yml");
 
         Assert.True(result.ExitCode == 3, result.ToString());
-        Assert.Contains("tab.yml:4:1: YAML syntax: a tab character is used for indentation; indent with spaces. [yaml-syntax]", result.Stderr);
+        Assert.Contains("tab.yml:4:1: YAML syntax: a tab character indents this line; YAML indents with spaces only. [yaml-syntax]", result.Stderr);
     }
 
     [Fact]
@@ -27,7 +27,7 @@ public sealed class DefinitionErrorTests : IDisposable
         var result = await _workspace.RunAsync("validate", "brace.yml");
 
         Assert.True(result.ExitCode == 3, result.ToString());
-        Assert.Contains("brace.yml:5:11: YAML syntax: the '{' opened here is never closed. [yaml-syntax]", result.Stderr);
+        Assert.Contains("brace.yml:5:11: YAML syntax: the '{' opened here is never closed with '}'. [yaml-syntax]", result.Stderr);
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class DefinitionErrorTests : IDisposable
 
         Assert.True(result.ExitCode == 3, result.ToString());
         Assert.Contains("keys.yml:5:5: Unknown key 'dependson' in the step (did you mean 'depends_on'?)", result.Stderr);
-        Assert.Contains("keys.yml:8:5: Step 'b' has the unknown type 'file.cpy' (did you mean 'file.copy'?)", result.Stderr);
+        Assert.Contains("keys.yml:8:11: Step 'b' has the unknown type 'file.cpy' (did you mean 'file.copy'?)", result.Stderr);
         Assert.Contains("2 problems; the definition is invalid.", result.Stderr);
     }
 
@@ -77,7 +77,7 @@ public sealed class DefinitionErrorTests : IDisposable
         var runs = await _workspace.RunAsync("runs");
 
         Assert.True(result.ExitCode == 3, result.ToString());
-        Assert.Matches(@"cycle\.yml:\d+:\d+: The steps depend on each other in a cycle: a -> c -> b -> a\. \[cycle\]", result.Stderr);
+        Assert.Matches(@"cycle\.yml:5:18: The steps depend on each other in a cycle: a -> c -> b -> a \(each step waits for the next\)\. \[cycle\]", result.Stderr);
         Assert.Contains("1 problem; nothing ran.", result.Stderr);
         Assert.DoesNotContain("started", result.Stdout);
         Assert.StartsWith("No runs in ", runs.Stdout);
@@ -98,7 +98,7 @@ public sealed class DefinitionErrorTests : IDisposable
         var given = await _workspace.RunAsync("validate", "good.yml", "--var", "greeting=hi");
 
         Assert.True(missing.ExitCode == 3, missing.ToString());
-        Assert.Contains("good.yml:5:13: Step 'a', option 'message': '{greeting}' is not defined.", missing.Stderr);
+        Assert.Contains("good.yml:5:22: Step 'a', option 'message': '{greeting}' is not defined.", missing.Stderr);
         Assert.True(given.ExitCode == 0, given.ToString());
         Assert.Equal("good.yml: valid: pipeline 'good', 1 step in 1 level.\n", given.Stdout);
     }

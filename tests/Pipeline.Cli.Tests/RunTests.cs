@@ -148,6 +148,6 @@ public sealed class RunTests : IDisposable
         var result = await _workspace.RunAsync("run", "ps.yml");
 
         Assert.True(result.ExitCode == 3, result.ToString());
-        Assert.Contains("ps.yml:4:5: Step 'script': Steps of type 'powershell' (script blocks) run only inside PowerShell, through Invoke-Pipeline; the pipeline command line cannot run them. [unavailable-type]", result.Stderr);
+        Assert.Contains("ps.yml:4:11: Step 'script': Steps of type 'powershell' (script blocks) run only inside PowerShell, through Invoke-Pipeline; the pipeline command line cannot run them. [unavailable-type]", result.Stderr);
     }
 }

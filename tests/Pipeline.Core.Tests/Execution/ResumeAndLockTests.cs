@@ -75,7 +75,7 @@ public sealed class ResumeAndLockTests : IAsyncLifetime
         var executor = new PipelineExecutor(Registry(_test));
         var ok = await executor.RunAsync(new RunRequest { Definition = Definition(Step("a")), Store = _store });
         await Assert.ThrowsAsync<ArgumentException>(() => executor.RunAsync(new RunRequest { ResumeRunId = ok.RunId, Definition = Definition(Step("a")), Store = _store }));
-        var ex = await Assert.ThrowsAsync<ArgumentException>(() => executor.RunAsync(new RunRequest { ResumeRunId = "nope", Store = _store }));
+        var ex = await Assert.ThrowsAsync<RunNotFoundException>(() => executor.RunAsync(new RunRequest { ResumeRunId = "nope", Store = _store }));
         Assert.Contains("no run 'nope'", ex.Message);
     }
 

@@ -19,7 +19,7 @@ public sealed class YamlSyntaxTests
 
         Assert.Equal("yaml-syntax", error.Code);
         Assert.Equal(new SourceLocation("/defs/p.yml", 5, 11), error.Location);
-        Assert.Equal("YAML syntax: the '{' opened here is never closed.", error.Message);
+        Assert.Equal("YAML syntax: the '{' opened here is never closed with '}'.", error.Message);
     }
 
     [Fact]
