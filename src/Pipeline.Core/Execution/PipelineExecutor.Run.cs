@@ -280,7 +280,7 @@ public sealed partial class PipelineExecutor
         private void TryReady(int index)
         {
             var state = _states[index];
-            if (state.Finished || state.Started || state.PendingControl > 0 || state.PendingInputs > 0) return;
+            if (state.Finished || state.Started || state.Queued || state.PendingControl > 0 || state.PendingInputs > 0) return;
             if (state.PendingGate > 0) return;
 
             if (_runToken.IsCancellationRequested)
@@ -332,6 +332,9 @@ public sealed partial class PipelineExecutor
             }
             else
             {
+                // A step can become ready twice while the run is set up: once when a carried-over or skipped upstream
+                // step finishes, and once more in the setup loop that offers every step.
+                state.Queued = true;
                 _ready.Enqueue(index, index);
             }
         }
