@@ -38,8 +38,6 @@ public sealed class CancelTests : IDisposable
     [InlineData(Signals.Terminate, "SIGTERM")]
     public async Task Signal_cancels_the_run_runs_its_rollback_and_exits_5(int signal, string name)
     {
-        if (OperatingSystem.IsWindows()) return; // signals are Unix; Windows' Ctrl+C goes through the same handler
-
         await using var cli = _workspace.Start("run", "cancel.yml");
         var runId = await cli.WaitForRunIdAsync();
         await cli.WaitForLineAsync("Step 'hold' (process.run) started.");
@@ -66,8 +64,6 @@ public sealed class CancelTests : IDisposable
     [Fact]
     public async Task Second_ctrl_c_exits_at_once_with_130()
     {
-        if (OperatingSystem.IsWindows()) return;
-
         // The rollback waits for 'release', so the second Ctrl+C surely comes while it runs.
         _workspace.Write("slow-rollback.yml", """
             pipeline_id: slow-rollback
