@@ -136,6 +136,23 @@ public sealed class RunTests : IDisposable
     }
 
     [Fact]
+    public async Task Unexpected_error_prints_its_message_and_a_stack_trace_only_with_verbose()
+    {
+        _workspace.Write("p.yml", "pipeline_id: p\nsteps:\n  - { id: a, type: log, with: { message: a } }\n");
+        Directory.CreateDirectory(_workspace.Path("a-directory"));
+
+        var plain = await _workspace.RunAsync("run", "p.yml", "--log", "a-directory");
+        var verbose = await _workspace.RunAsync("run", "p.yml", "--log", "a-directory", "--verbose");
+
+        Assert.True(plain.ExitCode == 1, plain.ToString());
+        Assert.Contains("a-directory", plain.Stderr);
+        Assert.Contains("Run again with --verbose for the details.", plain.Stderr);
+        Assert.DoesNotContain("   at ", plain.Stderr);
+        Assert.True(verbose.ExitCode == 1, verbose.ToString());
+        Assert.Contains("   at ", verbose.Stderr);
+    }
+
+    [Fact]
     public async Task Script_block_steps_are_refused_with_the_engines_message()
     {
         _workspace.Write("ps.yml", """

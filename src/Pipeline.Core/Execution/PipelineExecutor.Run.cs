@@ -354,6 +354,8 @@ public sealed partial class PipelineExecutor
             }
             else
             {
+                // A step can become ready twice while the run is set up: once when a carried-over or skipped upstream
+                // step finishes, and once more in the setup loop that offers every step.
                 state.Queued = true;
                 _ready.Enqueue(index, index);
             }

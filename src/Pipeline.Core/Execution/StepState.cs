@@ -11,6 +11,7 @@ internal sealed class StepState(PlannedStep planned)
     public PlannedStep Planned { get; } = planned;
     public RunStatus Status { get; set; } = RunStatus.Pending;
     public bool Started { get; set; }
+    /// <summary>Waiting in the ready queue: it must not be queued again by another upstream step finishing.</summary>
     public bool Queued { get; set; }
     public bool Finished { get; set; }
     public bool CountsAsFailed { get; set; }

@@ -31,19 +31,24 @@ internal sealed partial class CliProcess : IAsyncDisposable
 
     public static string CliPath => Path.Combine(AppContext.BaseDirectory, "Cli", "pipeline.dll");
 
-    public static async Task<CliResult> RunAsync(Workspace workspace, params string[] arguments)
+    public static Task<CliResult> RunAsync(Workspace workspace, params string[] arguments) => RunInAsync(workspace, workspace.Root, arguments);
+
+    public static async Task<CliResult> RunInAsync(Workspace workspace, string workingDirectory, params string[] arguments)
     {
-        await using var cli = Start(workspace, arguments);
+        await using var cli = StartIn(workspace, workingDirectory, arguments);
         return await cli.WaitForExitAsync();
     }
 
-    public static CliProcess Start(Workspace workspace, params string[] arguments)
+    public static CliProcess Start(Workspace workspace, params string[] arguments) => StartIn(workspace, workspace.Root, arguments);
+
+    /// <summary>Starts the command with the workspace's run store, in another working directory.</summary>
+    public static CliProcess StartIn(Workspace workspace, string workingDirectory, params string[] arguments)
     {
         if (!File.Exists(CliPath))
             throw new FileNotFoundException($"The pipeline command is missing at {CliPath}; the test project's build copies it there from src/Pipeline.Cli.", CliPath);
         var start = new ProcessStartInfo
         {
-            WorkingDirectory = workspace.Root,
+            WorkingDirectory = workingDirectory,
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
