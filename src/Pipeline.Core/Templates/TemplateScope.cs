@@ -3,24 +3,31 @@ using Pipeline.Core.Definitions;
 
 namespace Pipeline.Core.Templates;
 
+/// <summary>One template problem.</summary>
+/// <param name="Message">What is wrong, in words.</param>
+/// <param name="Variable">The variable whose value holds the template, or null.</param>
+public sealed record TemplateProblem(string Message, string? Variable = null);
+
 /// <summary>One or more templates name something that cannot be resolved.</summary>
 public sealed class TemplateException : Exception
 {
     /// <summary>Creates the exception for one problem.</summary>
     public TemplateException(string message) : base(message)
     {
-        Problems = [message];
+        Problems = [new TemplateProblem(message)];
     }
 
     /// <summary>Creates the exception for every problem found.</summary>
-    public TemplateException(IReadOnlyList<string> problems)
-        : base(problems.Count == 1 ? problems[0] : $"{problems.Count} templates cannot be resolved:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", problems))
+    public TemplateException(IReadOnlyList<TemplateProblem> problems)
+        : base(problems.Count == 1
+            ? problems[0].Message
+            : $"{problems.Count} templates cannot be resolved:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", problems.Select(p => p.Message)))
     {
         Problems = problems;
     }
 
-    /// <summary>Each problem, in words.</summary>
-    public IReadOnlyList<string> Problems { get; }
+    /// <summary>Each problem.</summary>
+    public IReadOnlyList<TemplateProblem> Problems { get; }
 }
 
 /// <summary>
@@ -88,7 +95,7 @@ public sealed class TemplateScope
         private readonly List<string> _path = [];
         private readonly HashSet<string> _failed = new(StringComparer.Ordinal);
 
-        public List<string> Problems { get; } = [];
+        public List<TemplateProblem> Problems { get; } = [];
 
         public void Resolve(string name)
         {
@@ -98,7 +105,7 @@ public sealed class TemplateScope
             }
             catch (TemplateException ex)
             {
-                Problems.Add(ex.Message);
+                Problems.Add(new TemplateProblem(ex.Message, name));
             }
         }
 
