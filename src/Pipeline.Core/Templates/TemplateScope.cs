@@ -167,7 +167,12 @@ public sealed class TemplateScope
     /// resolves (or will, like <c>{steps.ID.NAME}</c> of an upstream step).</summary>
     public string? Check(TemplateReference reference, ISet<string> upstreamSteps)
     {
-        var upstream = upstreamSteps as IReadOnlySet<string> ?? new HashSet<string>(upstreamSteps, StringComparer.Ordinal);
+        var upstream = new UpstreamSet(upstreamSteps as IReadOnlySet<string> ?? new HashSet<string>(upstreamSteps, StringComparer.Ordinal));
+        return Check(reference, upstream);
+    }
+
+    internal string? Check(TemplateReference reference, IUpstreamSteps upstream)
+    {
         if (Problem(reference, _variableNames ??= new HashSet<string>(_variables.Keys, StringComparer.Ordinal), upstream) is { } problem) return problem;
         if (reference.Name.StartsWith("steps.", StringComparison.Ordinal)) return null;
         try
@@ -190,7 +195,7 @@ public sealed class TemplateScope
     /// <param name="variables">The names of the variables.</param>
     /// <param name="upstream">The steps that run before the step whose options hold the reference; null for a
     /// variable's value, where step references and <c>{step_id}</c> are not available.</param>
-    internal static string? Problem(TemplateReference reference, IReadOnlySet<string> variables, IReadOnlySet<string>? upstream)
+    internal static string? Problem(TemplateReference reference, IReadOnlySet<string> variables, IUpstreamSteps? upstream)
     {
         var text = $"'{{{reference.Text}}}'";
         if (reference.Name.StartsWith("steps.", StringComparison.Ordinal))
@@ -200,7 +205,7 @@ public sealed class TemplateScope
             if (parts.Length != 3 || parts[1].Length == 0 || parts[2].Length == 0 || reference.Argument is not null)
                 return $"{text} must name a step and one of its outputs: {{steps.ID.NAME}}.";
             return upstream.Contains(parts[1]) ? null
-                : $"{text} refers to step '{parts[1]}', which does not run before this step{Suggest.DidYouMean(parts[1], upstream)} (add it to depends_on).";
+                : $"{text} refers to step '{parts[1]}', which does not run before this step{Suggest.DidYouMean(parts[1], upstream.All)} (add it to depends_on).";
         }
         switch (reference.Name)
         {
