@@ -44,7 +44,7 @@ public sealed class DefinitionException : Exception
 public static class Suggest
 {
     /// <summary>The closest candidate (ignoring case) within an edit distance that grows with the length — one edit
-    /// for names of up to three characters, else a third of the length and at least two — or null. A swap of two
+    /// for names of up to four characters, else a third of the length and at least two — or null. A swap of two
     /// neighbouring characters counts as one edit.</summary>
     public static string? Closest(string name, IEnumerable<string> candidates)
     {
@@ -60,7 +60,7 @@ public static class Suggest
                 best = candidate;
             }
         }
-        var allowed = name.Length <= 3 ? 1 : Math.Max(2, name.Length / 3);
+        var allowed = name.Length <= 4 ? 1 : Math.Max(2, name.Length / 3);
         return best is not null && bestDistance <= allowed && best != name ? best : null;
     }
 
