@@ -43,42 +43,48 @@ public sealed class DefinitionException : Exception
 /// <summary>Suggests the closest known name for a misspelt one.</summary>
 public static class Suggest
 {
-    /// <summary>The closest candidate within an edit distance that scales with the length, or null.</summary>
+    /// <summary>The closest candidate (ignoring case) within an edit distance that grows with the length — one edit
+    /// for names of up to four characters, else a third of the length and at least two — or null. A swap of two
+    /// neighbouring characters counts as one edit.</summary>
     public static string? Closest(string name, IEnumerable<string> candidates)
     {
         string? best = null;
         var bestDistance = int.MaxValue;
+        var lower = name.ToLowerInvariant();
         foreach (var candidate in candidates)
         {
-            var d = Distance(name.ToLowerInvariant(), candidate.ToLowerInvariant());
+            var d = Distance(lower, candidate.ToLowerInvariant());
             if (d < bestDistance)
             {
                 bestDistance = d;
                 best = candidate;
             }
         }
-        return best is not null && bestDistance <= Math.Max(2, name.Length / 3) ? best : null;
+        var allowed = name.Length <= 4 ? 1 : Math.Max(2, name.Length / 3);
+        return best is not null && bestDistance <= allowed && best != name ? best : null;
     }
 
     /// <summary>" (did you mean 'x'?)" or "".</summary>
     public static string DidYouMean(string name, IEnumerable<string> candidates) =>
         Closest(name, candidates) is { } c ? $" (did you mean '{c}'?)" : "";
 
+    // Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours.
     private static int Distance(string a, string b)
     {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++) previous[j] = j;
+        if (Math.Abs(a.Length - b.Length) > 8) return int.MaxValue;
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
         for (var i = 1; i <= a.Length; i++)
         {
-            current[0] = i;
             for (var j = 1; j <= b.Length; j++)
             {
                 var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
             }
-            (previous, current) = (current, previous);
         }
-        return previous[b.Length];
+        return d[a.Length, b.Length];
     }
 }

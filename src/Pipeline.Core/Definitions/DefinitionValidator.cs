@@ -36,8 +36,8 @@ public static class DefinitionValidator
 
         foreach (var step in definition.Steps)
         {
-            HashSet<string>? ancestors = null;
-            HashSet<string> Upstream() => ancestors ??= Ancestors(step, byId);
+            AncestorSearch? ancestors = null;
+            AncestorSearch Upstream() => ancestors ??= new AncestorSearch(step.Upstream, byId);
             if (step.Location is null) CheckId(step, "step", errors);
             CheckStep(step, registry, scope, variableNames, Upstream, errors);
             if (step.Rollback is { } rollback)
@@ -48,8 +48,8 @@ public static class DefinitionValidator
                         rollback.ValueLocations.GetValueOrDefault("id") ?? rollback.Location));
                 if (rollback.DependsOn.Count > 0 || rollback.Inputs.Count > 0)
                     errors.Add(new DefinitionError("bad-rollback", $"The rollback of step '{step.Id}' cannot have depends_on or input: it runs when the run fails.", rollback.Location));
-                HashSet<string>? withOwner = null;
-                CheckStep(rollback, registry, scope, variableNames, () => withOwner ??= new HashSet<string>(Upstream().Append(step.Id), StringComparer.Ordinal), errors);
+                AncestorSearch? withOwner = null;
+                CheckStep(rollback, registry, scope, variableNames, () => withOwner ??= new AncestorSearch([step.Id], byId), errors);
             }
             foreach (var input in step.Inputs)
             {
@@ -63,18 +63,58 @@ public static class DefinitionValidator
         return DefinitionLoader.Sorted(errors);
     }
 
-    /// <summary>Every step the step waits for, directly or not (an explicit stack: chains of any length).</summary>
-    private static HashSet<string> Ancestors(StepDefinition step, Dictionary<string, StepDefinition> byId)
+    /// <summary>
+    /// The steps a step waits for, directly or not, found breadth-first only as far as a question needs: whether
+    /// its direct upstream holds a step costs no more than that upstream; listing them all costs the ancestors
+    /// once. No recursion, so chains of any length are fine.
+    /// </summary>
+    private sealed class AncestorSearch : IUpstreamSteps
     {
-        var result = new HashSet<string>(StringComparer.Ordinal);
-        var stack = new Stack<string>(step.Upstream);
-        while (stack.Count > 0)
+        private readonly Dictionary<string, StepDefinition> _byId;
+        private readonly HashSet<string> _found = new(StringComparer.Ordinal);
+        private readonly Queue<string> _pending = new();
+
+        public AncestorSearch(IEnumerable<string> start, Dictionary<string, StepDefinition> byId)
         {
-            var id = stack.Pop();
-            if (!result.Add(id) || !byId.TryGetValue(id, out var s)) continue;
-            foreach (var u in s.Upstream) stack.Push(u);
+            _byId = byId;
+            foreach (var id in start)
+            {
+                if (_found.Add(id)) _pending.Enqueue(id);
+            }
         }
-        return result;
+
+        public bool Contains(string id)
+        {
+            while (!_found.Contains(id))
+            {
+                if (!Expand()) return false;
+            }
+            return true;
+        }
+
+        public IEnumerable<string> All => Set;
+
+        public HashSet<string> Set
+        {
+            get
+            {
+                while (Expand()) { }
+                return _found;
+            }
+        }
+
+        private bool Expand()
+        {
+            if (_pending.Count == 0) return false;
+            if (_byId.TryGetValue(_pending.Dequeue(), out var step))
+            {
+                foreach (var id in step.Upstream)
+                {
+                    if (_found.Add(id)) _pending.Enqueue(id);
+                }
+            }
+            return true;
+        }
     }
 
     /// <summary>Ids of steps built from objects (those from YAML were checked where they were read).</summary>
@@ -125,7 +165,7 @@ public static class DefinitionValidator
     }
 
     private static void CheckStep(StepDefinition step, StepTypeRegistry registry, TemplateScope? scope, HashSet<string> variables,
-        Func<HashSet<string>> upstream, List<DefinitionError> errors)
+        Func<AncestorSearch> upstream, List<DefinitionError> errors)
     {
         SourceLocation? At(string key) => step.KeyLocations.GetValueOrDefault(key) ?? step.Location;
         SourceLocation? ValueAt(string key) => step.ValueLocations.GetValueOrDefault(key) ?? At(key);
@@ -178,7 +218,7 @@ public static class DefinitionValidator
                     step.KeyLocations.GetValueOrDefault("input") ?? At("inputs")));
         }
 
-        if (step.When is { } condition && Execution.Conditions.Check(condition, scope?.Variables.Keys ?? variables, upstream()) is { } conditionProblem)
+        if (step.When is { } condition && Execution.Conditions.Check(condition, scope?.Variables.Keys ?? variables, upstream().Set) is { } conditionProblem)
             errors.Add(new DefinitionError("bad-condition", $"Step '{step.Id}': the condition is invalid: {conditionProblem}", ValueAt("when")));
 
         foreach (var (key, value) in step.With)
@@ -196,7 +236,8 @@ public static class DefinitionValidator
         }
     }
 
-    private static readonly HashSet<string> NoSteps = [];
+    // For references that do not name a step: they are in a step's options, but need no ancestors.
+    private static readonly IUpstreamSteps NoSteps = new UpstreamSet(new HashSet<string>());
 
     /// <summary>The shortest and the longest timeout an attempt may have (the bounds of Polly's timeout).</summary>
     internal static readonly (TimeSpan Min, TimeSpan Max) TimeoutRange = (TimeSpan.FromMilliseconds(10), TimeSpan.FromHours(24));

@@ -164,12 +164,14 @@ internal static class YamlTree
                     }
                     break;
                 case SequenceStart start:
+                    var flowList = start.Style == SequenceStyle.Flow;
                     _open.Push(new Frame(new YamlList(Position(start.Start)), Name(start.Anchor),
-                        start.Style == SequenceStyle.Flow ? '[' : '\0', FlowIndex(start.Start, '[')));
+                        flowList ? '[' : '\0', flowList ? FlowIndex(start.Start, '[') : -1));
                     return CheckOpenDepth(start.Start);
                 case MappingStart start:
+                    var flowMap = start.Style == MappingStyle.Flow;
                     _open.Push(new Frame(new YamlMap(Position(start.Start)), Name(start.Anchor),
-                        start.Style == MappingStyle.Flow ? '{' : '\0', FlowIndex(start.Start, '{')));
+                        flowMap ? '{' : '\0', flowMap ? FlowIndex(start.Start, '{') : -1));
                     return CheckOpenDepth(start.Start);
                 case SequenceEnd or MappingEnd:
                     var frame = _open.Pop();

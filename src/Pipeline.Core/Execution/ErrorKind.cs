@@ -41,19 +41,16 @@ public enum ErrorKind
 /// <summary>Names of <see cref="ErrorKind"/> as written in YAML.</summary>
 public static class ErrorKinds
 {
-    /// <summary>The snake_case name of a kind.</summary>
-    public static string ToName(ErrorKind kind) => kind switch
-    {
-        ErrorKind.ProcessExit => "process_exit",
-        _ => kind.ToString().ToLowerInvariant(),
-    };
+    /// <summary>The snake_case name of a kind (<c>process_exit</c>, <c>not_found</c>).</summary>
+    public static string ToName(ErrorKind kind) => Definitions.PipelineYaml.SnakeCase(kind);
 
-    /// <summary>Parses a snake_case name; false when unknown.</summary>
+    /// <summary>Parses a snake_case name (the underscores may be left out: <c>notfound</c>); false when unknown.</summary>
     public static bool TryParse(string name, out ErrorKind kind)
     {
         foreach (var value in Enum.GetValues<ErrorKind>())
         {
-            if (string.Equals(ToName(value), name, StringComparison.OrdinalIgnoreCase))
+            if (string.Equals(ToName(value), name, StringComparison.OrdinalIgnoreCase) ||
+                string.Equals(value.ToString(), name, StringComparison.OrdinalIgnoreCase))
             {
                 kind = value;
                 return true;

@@ -381,13 +381,16 @@ public sealed partial class PipelineExecutor
         {
             var upstream = ControlUpstream(state).Select(i => _states[i]).ToArray();
             var rule = state.Planned.Definition.Trigger;
-            if (_stopping && rule is TriggerRule.AllSuccess or TriggerRule.OneSuccess or TriggerRule.NoneFailed)
-                return ("the run is stopping after a failure (on_failure: stop)", false);
-            if (upstream.Length == 0) return null;
             var failed = upstream.Where(u => u.CountsAsFailed).ToArray();
-            var succeeded = upstream.Where(u => u.Status == RunStatus.Succeeded).ToArray();
             string Names(IEnumerable<StepState> s) => string.Join(", ", s.Select(x => $"'{x.Planned.Id}'"));
             var name = PipelineYaml.SnakeCase(rule);
+            // Skipped because its upstream failed, it counts as failed (so a one_failed step after it still runs).
+            if (_stopping && rule is TriggerRule.AllSuccess or TriggerRule.OneSuccess or TriggerRule.NoneFailed)
+                return failed.Length > 0
+                    ? ($"upstream {Names(failed)} failed (trigger {name}; the run is stopping after a failure)", true)
+                    : ("the run is stopping after a failure (on_failure: stop)", false);
+            if (upstream.Length == 0) return null;
+            var succeeded = upstream.Where(u => u.Status == RunStatus.Succeeded).ToArray();
             return rule switch
             {
                 TriggerRule.AllSuccess when succeeded.Length < upstream.Length =>

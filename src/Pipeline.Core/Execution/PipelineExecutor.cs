@@ -96,7 +96,11 @@ public sealed partial class PipelineExecutor
         }
         catch (TemplateException ex)
         {
-            throw new DefinitionException([new DefinitionError("unresolved-template", ex.Message, definition.KeyLocations.GetValueOrDefault("variables"))]);
+            // Report the variables' problems with every other problem of the definition, each where it stands.
+            var found = DefinitionValidator.Validate(definition, _registry, callerVariables: variables.Keys);
+            var fromScope = ex.Problems.Where(p => !found.Any(f => f.Message == p.Message)).Select(p => new DefinitionError("unresolved-template", p.Message,
+                (p.Variable is null ? null : definition.ValueLocations.GetValueOrDefault("variables." + p.Variable)) ?? definition.KeyLocations.GetValueOrDefault("variables")));
+            throw new DefinitionException(DefinitionLoader.Sorted(found.Concat(fromScope)));
         }
         var errors = DefinitionValidator.Validate(definition, _registry, scope, variables.Keys);
         if (errors.Count > 0) throw new DefinitionException(errors);

@@ -4,7 +4,7 @@ namespace Pipeline.Core.Templates;
 
 /// <summary>
 /// Replaces every known secret value with <c>***</c> in text bound for logs, events, errors, summaries and the run
-/// store. Each secret is masked as written, URL-encoded (<c>%40</c> and <c>+</c> forms) and JSON-escaped. Secrets
+/// store. Each secret is masked as written, URL-encoded (<c>%40</c>, <c>%2f</c> and <c>+</c> forms) and JSON-escaped. Secrets
 /// that overlap in the text are masked together. A secret shorter than <see cref="ShortLength"/> characters is
 /// masked only where it stands as a whole word (not inside a longer word or number), so that a one-letter secret
 /// does not mask every such letter of every message. Secrets are added as they are resolved; masking is thread-safe.
@@ -25,9 +25,12 @@ public sealed class SecretMasker
     {
         if (string.IsNullOrEmpty(secret)) return;
         var json = secret.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+        var escaped = Uri.EscapeDataString(secret);
+        // Some encoders write the hex digits of %XX in lower case.
+        var lowerHex = System.Text.RegularExpressions.Regex.Replace(escaped, "%[0-9A-F]{2}", m => m.Value.ToLowerInvariant());
         lock (_gate)
         {
-            _secrets = _secrets.Concat([secret, Uri.EscapeDataString(secret), WebUtility.UrlEncode(secret), json])
+            _secrets = _secrets.Concat([secret, escaped, lowerHex, WebUtility.UrlEncode(secret), json])
                 .Distinct(StringComparer.Ordinal)
                 .ToArray();
         }

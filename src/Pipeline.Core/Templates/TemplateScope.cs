@@ -3,24 +3,31 @@ using Pipeline.Core.Definitions;
 
 namespace Pipeline.Core.Templates;
 
+/// <summary>One template problem.</summary>
+/// <param name="Message">What is wrong, in words.</param>
+/// <param name="Variable">The variable whose value holds the template, or null.</param>
+public sealed record TemplateProblem(string Message, string? Variable = null);
+
 /// <summary>One or more templates name something that cannot be resolved.</summary>
 public sealed class TemplateException : Exception
 {
     /// <summary>Creates the exception for one problem.</summary>
     public TemplateException(string message) : base(message)
     {
-        Problems = [message];
+        Problems = [new TemplateProblem(message)];
     }
 
     /// <summary>Creates the exception for every problem found.</summary>
-    public TemplateException(IReadOnlyList<string> problems)
-        : base(problems.Count == 1 ? problems[0] : $"{problems.Count} templates cannot be resolved:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", problems))
+    public TemplateException(IReadOnlyList<TemplateProblem> problems)
+        : base(problems.Count == 1
+            ? problems[0].Message
+            : $"{problems.Count} templates cannot be resolved:{Environment.NewLine}  " + string.Join(Environment.NewLine + "  ", problems.Select(p => p.Message)))
     {
         Problems = problems;
     }
 
-    /// <summary>Each problem, in words.</summary>
-    public IReadOnlyList<string> Problems { get; }
+    /// <summary>Each problem.</summary>
+    public IReadOnlyList<TemplateProblem> Problems { get; }
 }
 
 /// <summary>
@@ -88,7 +95,7 @@ public sealed class TemplateScope
         private readonly List<string> _path = [];
         private readonly HashSet<string> _failed = new(StringComparer.Ordinal);
 
-        public List<string> Problems { get; } = [];
+        public List<TemplateProblem> Problems { get; } = [];
 
         public void Resolve(string name)
         {
@@ -98,7 +105,7 @@ public sealed class TemplateScope
             }
             catch (TemplateException ex)
             {
-                Problems.Add(ex.Message);
+                Problems.Add(new TemplateProblem(ex.Message, name));
             }
         }
 
@@ -160,7 +167,12 @@ public sealed class TemplateScope
     /// resolves (or will, like <c>{steps.ID.NAME}</c> of an upstream step).</summary>
     public string? Check(TemplateReference reference, ISet<string> upstreamSteps)
     {
-        var upstream = upstreamSteps as IReadOnlySet<string> ?? new HashSet<string>(upstreamSteps, StringComparer.Ordinal);
+        var upstream = new UpstreamSet(upstreamSteps as IReadOnlySet<string> ?? new HashSet<string>(upstreamSteps, StringComparer.Ordinal));
+        return Check(reference, upstream);
+    }
+
+    internal string? Check(TemplateReference reference, IUpstreamSteps upstream)
+    {
         if (Problem(reference, _variableNames ??= new HashSet<string>(_variables.Keys, StringComparer.Ordinal), upstream) is { } problem) return problem;
         if (reference.Name.StartsWith("steps.", StringComparison.Ordinal)) return null;
         try
@@ -183,7 +195,7 @@ public sealed class TemplateScope
     /// <param name="variables">The names of the variables.</param>
     /// <param name="upstream">The steps that run before the step whose options hold the reference; null for a
     /// variable's value, where step references and <c>{step_id}</c> are not available.</param>
-    internal static string? Problem(TemplateReference reference, IReadOnlySet<string> variables, IReadOnlySet<string>? upstream)
+    internal static string? Problem(TemplateReference reference, IReadOnlySet<string> variables, IUpstreamSteps? upstream)
     {
         var text = $"'{{{reference.Text}}}'";
         if (reference.Name.StartsWith("steps.", StringComparison.Ordinal))
@@ -193,7 +205,7 @@ public sealed class TemplateScope
             if (parts.Length != 3 || parts[1].Length == 0 || parts[2].Length == 0 || reference.Argument is not null)
                 return $"{text} must name a step and one of its outputs: {{steps.ID.NAME}}.";
             return upstream.Contains(parts[1]) ? null
-                : $"{text} refers to step '{parts[1]}', which does not run before this step{Suggest.DidYouMean(parts[1], upstream)} (add it to depends_on).";
+                : $"{text} refers to step '{parts[1]}', which does not run before this step{Suggest.DidYouMean(parts[1], upstream.All)} (add it to depends_on).";
         }
         switch (reference.Name)
         {

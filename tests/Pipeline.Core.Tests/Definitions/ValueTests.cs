@@ -109,7 +109,7 @@ public sealed class ValueTests
                   delay: 2s
                   max_delay: 5s
                   jitter: yes
-                  retry_on: [timeout, transient, process_exit]
+                  retry_on: [timeout, transient, process_exit, not_found, NotFound]
             """));
         var retry = definition.Steps[0].Retry!;
         Assert.Equal(4, retry.MaxAttempts);
@@ -117,7 +117,7 @@ public sealed class ValueTests
         Assert.Equal(TimeSpan.FromSeconds(2), retry.Delay);
         Assert.Equal(TimeSpan.FromSeconds(5), retry.MaxDelay);
         Assert.True(retry.Jitter);
-        Assert.Equal([ErrorKind.Timeout, ErrorKind.Transient, ErrorKind.ProcessExit], retry.RetryOn);
+        Assert.Equal([ErrorKind.Timeout, ErrorKind.Transient, ErrorKind.ProcessExit, ErrorKind.NotFound, ErrorKind.NotFound], retry.RetryOn);
         Assert.Equal([TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(5)], [retry.DelayBefore(2), retry.DelayBefore(3), retry.DelayBefore(4)]);
     }
 
@@ -138,7 +138,7 @@ public sealed class ValueTests
         errors[1].Is("bad-value", 8, 16, "'exponentail'", "did you mean 'exponential'?", "constant, linear, exponential");
         errors[2].Is("bad-retry", 10, 7, "'max_delay' (5s)", "shorter than 'delay' (10s)");
         errors[3].Is("wrong-type", 11, 15, "'jitter'", "true or false");
-        errors[4].Is("unknown-error-kind", 12, 27, "'timout'", "did you mean 'timeout'?", "known kinds: unknown, timeout, transient, io, process_exit");
+        errors[4].Is("unknown-error-kind", 12, 27, "'timout'", "did you mean 'timeout'?", "known kinds: unknown, timeout, transient, io, process_exit, validation, authentication, not_found, permission,");
         errors[5].Is("unknown-error-kind", 12, 35, "'disk_full'");
     }
 
