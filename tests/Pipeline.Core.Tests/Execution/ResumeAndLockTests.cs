@@ -114,7 +114,7 @@ public sealed class ResumeAndLockTests : IAsyncLifetime
     {
         var executor = new PipelineExecutor(Registry(_test));
         var definition = Definition(Step("flaky", with: new Dictionary<string, object?> { ["fail_times"] = "1" }, retry: new RetryPolicy { MaxAttempts = 2, Delay = TimeSpan.Zero }));
-        var secrets = new Templates.SecretStore(new Dictionary<string, string> { ["TOKEN"] = "tok-123456789" });
+        var secrets = new Pipeline.Core.Templates.SecretStore(new Dictionary<string, string> { ["TOKEN"] = "tok-123456789" });
         var result = await executor.RunAsync(new RunRequest
         {
             Definition = definition with { Variables = new Dictionary<string, string> { ["auth"] = "{secret:TOKEN}" } },
