@@ -196,12 +196,11 @@ public static class DefinitionValidator
 
         if (info is not null)
         {
-            var options = info.Options.ToDictionary(o => o.Name, StringComparer.Ordinal);
-            var known = info.Options.Select(o => o.Name).ToArray();
             foreach (var (key, value) in step.With)
             {
-                if (!options.TryGetValue(key, out var option))
+                if (Option(info, key) is not { } option)
                 {
+                    var known = info.Options.Select(o => o.Name).ToArray();
                     errors.Add(new DefinitionError("unknown-option",
                         $"Step '{step.Id}': '{key}' is not an option of '{info.Name}'{Suggest.DidYouMean(key, known)}" +
                         (known.Length == 0 ? "; it takes no options." : $"; its options: {string.Join(", ", known)}."),
@@ -234,6 +233,16 @@ public static class DefinitionValidator
                     errors.Add(new DefinitionError("unresolved-template", $"Step '{step.Id}', option '{key}': {problem}", ValueAt("with." + key)));
             }
         }
+    }
+
+    // Types declare a handful of options: a scan allocates nothing, unlike a dictionary per step.
+    private static StepOptionInfo? Option(StepTypeInfo info, string name)
+    {
+        foreach (var option in info.Options)
+        {
+            if (option.Name == name) return option;
+        }
+        return null;
     }
 
     // For references that do not name a step: they are in a step's options, but need no ancestors.
