@@ -11,8 +11,9 @@ namespace Pipeline.Core.Definitions;
 /// </summary>
 public static class DefinitionValidator
 {
-    /// <summary>Every problem found, in the order of the text. Linear in steps and dependencies, except that each
-    /// step with a condition or a <c>{steps.ID.NAME}</c> template costs as much as its ancestors.</summary>
+    /// <summary>Every problem found, in the order of the text. Linear in steps and dependencies, except that a
+    /// step's condition costs as much as its ancestors, and a <c>{steps.ID.NAME}</c> template as much as the
+    /// breadth-first search from the step back to ID (one look for a direct upstream step).</summary>
     /// <param name="definition">The definition.</param>
     /// <param name="registry">The step types available in this host.</param>
     /// <param name="scope">When given, every template reference is checked against it (variables, environment
