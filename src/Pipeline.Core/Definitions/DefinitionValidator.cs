@@ -11,8 +11,9 @@ namespace Pipeline.Core.Definitions;
 /// </summary>
 public static class DefinitionValidator
 {
-    /// <summary>Every problem found, in the order of the text. Linear in steps and dependencies, except that each
-    /// step with a condition or a <c>{steps.ID.NAME}</c> template costs as much as its ancestors.</summary>
+    /// <summary>Every problem found, in the order of the text. Linear in steps and dependencies, except that a
+    /// step's condition costs as much as its ancestors, and a <c>{steps.ID.NAME}</c> template as much as the
+    /// breadth-first search from the step back to ID (one look for a direct upstream step).</summary>
     /// <param name="definition">The definition.</param>
     /// <param name="registry">The step types available in this host.</param>
     /// <param name="scope">When given, every template reference is checked against it (variables, environment
@@ -196,12 +197,11 @@ public static class DefinitionValidator
 
         if (info is not null)
         {
-            var options = info.Options.ToDictionary(o => o.Name, StringComparer.Ordinal);
-            var known = info.Options.Select(o => o.Name).ToArray();
             foreach (var (key, value) in step.With)
             {
-                if (!options.TryGetValue(key, out var option))
+                if (Option(info, key) is not { } option)
                 {
+                    var known = info.Options.Select(o => o.Name).ToArray();
                     errors.Add(new DefinitionError("unknown-option",
                         $"Step '{step.Id}': '{key}' is not an option of '{info.Name}'{Suggest.DidYouMean(key, known)}" +
                         (known.Length == 0 ? "; it takes no options." : $"; its options: {string.Join(", ", known)}."),
@@ -234,6 +234,16 @@ public static class DefinitionValidator
                     errors.Add(new DefinitionError("unresolved-template", $"Step '{step.Id}', option '{key}': {problem}", ValueAt("with." + key)));
             }
         }
+    }
+
+    // Types declare a handful of options: a scan allocates nothing, unlike a dictionary per step.
+    private static StepOptionInfo? Option(StepTypeInfo info, string name)
+    {
+        foreach (var option in info.Options)
+        {
+            if (option.Name == name) return option;
+        }
+        return null;
     }
 
     // For references that do not name a step: they are in a step's options, but need no ancestors.

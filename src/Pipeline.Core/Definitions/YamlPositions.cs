@@ -71,21 +71,17 @@ internal static partial class YamlPositions
         return (line, Math.Clamp(column, 1, length + 1));
     }
 
+    // YamlDotNet counts lines as YAML 1.1 does: CR LF, CR, LF, NEL, LS and PS each end a line.
+    private static bool IsBreak(char c) => c is '\n' or '\r' or '\u0085' or '\u2028' or '\u2029';
+
     /// <summary>The 1-based line and column of a character index.</summary>
     internal static (int Line, int Column) LineAndColumn(string text, int index)
     {
         index = Math.Clamp(index, 0, text.Length);
-        var line = 1;
-        var lineStart = 0;
-        for (var i = 0; i < index; i++)
-        {
-            if (text[i] == '\n')
-            {
-                line++;
-                lineStart = i + 1;
-            }
-        }
-        return (line, index - lineStart + 1);
+        var starts = LineStarts(text);
+        var line = starts.BinarySearch(index);
+        if (line < 0) line = ~line - 1;
+        return (line + 1, index - starts[line] + 1);
     }
 
     private static List<int> LineStarts(string text)
@@ -93,16 +89,17 @@ internal static partial class YamlPositions
         var starts = new List<int> { 0 };
         for (var i = 0; i < text.Length; i++)
         {
-            if (text[i] == '\n') starts.Add(i + 1);
+            if (!IsBreak(text[i])) continue;
+            if (text[i] == '\r' && i + 1 < text.Length && text[i + 1] == '\n') i++;
+            starts.Add(i + 1);
         }
         return starts;
     }
 
     private static int LineLength(string text, int start)
     {
-        var end = text.IndexOf('\n', start);
-        if (end < 0) end = text.Length;
-        if (end > start && text[end - 1] == '\r') end--;
+        var end = start;
+        while (end < text.Length && !IsBreak(text[end])) end++;
         return end - start;
     }
 
