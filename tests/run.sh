@@ -33,10 +33,10 @@ for project in tests/*.Tests/*.csproj; do
         --logger "trx;LogFileName=$results/$name.trx" "$@" || status=1
 done
 
-pester_line=""
 if command -v pwsh >/dev/null 2>&1 && [ -f tests/pester/Run-Pester.ps1 ]; then
     echo "== pester"
-    pwsh -NoProfile -File tests/pester/Run-Pester.ps1 || status=1
+    pwsh -NoProfile -File tests/pester/Run-Pester.ps1 2>&1 | tee "$results/pester.log"
+    [ "${PIPESTATUS[0]}" = 0 ] || status=1
 else
     echo "== pester: skipped (no pwsh on PATH, or no Pester tests; the cmdlet surface is checked by reflection in xunit)"
 fi
@@ -52,6 +52,15 @@ for path in glob.glob(sys.argv[1] + "/*.trx"):
     passed += int(counters.get("passed", 0))
     failed += int(counters.get("failed", 0)) + int(counters.get("error", 0)) + int(counters.get("timeout", 0)) + int(counters.get("aborted", 0))
     skipped += int(counters.get("notExecuted", 0))
+import os, re
+pester = os.path.join(sys.argv[1], "pester.log")
+if os.path.exists(pester):
+    text = re.sub(r"\x1b\[[0-9;]*m", "", open(pester, errors="replace").read())
+    m = re.search(r"Tests Passed: (\d+), Failed: (\d+), Skipped: (\d+)", text)
+    if m:
+        passed += int(m.group(1)); failed += int(m.group(2)); skipped += int(m.group(3))
+    else:
+        failed += 1  # Pester ran but printed no result: count it as a failure, never as success
 print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
 PY
 exit $status
