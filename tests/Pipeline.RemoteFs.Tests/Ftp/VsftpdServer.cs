@@ -152,29 +152,7 @@ public sealed class VsftpdServer : IAsyncDisposable
     public async Task RestartAsync()
     {
         var start = new ProcessStartInfo(Binary, _config) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        _process = Process.Start(start)!;
-        var output = new StringBuilder();
-        _process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        _process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        var until = DateTime.UtcNow.AddSeconds(15);
-        while (DateTime.UtcNow < until)
-        {
-            if (_process.HasExited)
-                throw new InvalidOperationException($"vsftpd exited with {_process.ExitCode}: {output}");
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, Port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50);
-            }
-        }
-        throw new InvalidOperationException($"vsftpd did not listen on port {Port} within 15 s: {output}");
+        _process = await Support.ServerProcess.StartAsync(start, Port, "vsftpd", TimeSpan.FromSeconds(15));
     }
 
     /// <summary>Kills vsftpd and all its session processes at once, as a crash would.</summary>

@@ -84,29 +84,7 @@ public sealed class S3rverServer : IAsyncDisposable
         foreach (var argument in new[] { "--openssl-legacy-provider", Script, "--address", "127.0.0.1", "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "--directory", Path.Combine(_directory, "data"), "--silent", "--no-vhost-buckets", "--configure-bucket", Bucket })
             start.ArgumentList.Add(argument);
-        _process = Process.Start(start)!;
-        var output = new StringBuilder();
-        _process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        _process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        var until = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < until)
-        {
-            if (_process.HasExited)
-                throw new InvalidOperationException($"s3rver exited with {_process.ExitCode}: {output}");
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, Port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50);
-            }
-        }
-        throw new InvalidOperationException($"s3rver did not listen on port {Port} within 30 s: {output}");
+        _process = await Support.ServerProcess.StartAsync(start, Port, "s3rver", TimeSpan.FromSeconds(30));
     }
 
     public ValueTask DisposeAsync()
