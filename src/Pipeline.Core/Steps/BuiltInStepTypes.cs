@@ -1,3 +1,5 @@
+using Pipeline.Core.Steps.Data.Transforms;
+using Pipeline.Core.Steps.Data.Validation;
 using Pipeline.Core.Steps.Files;
 using Pipeline.Core.Steps.Log;
 using Pipeline.Core.Steps.Process;
@@ -19,5 +21,17 @@ public static class BuiltInStepTypes
         new FileChecksumStep(),
         new ProcessRunStep(),
         new LogStep(),
+        new FilterStep(),
+        new SelectStep(),
+        new DeriveStep(),
+        new SortStep(),
+        new DistinctStep(),
+        new JoinStep(),
+        new AggregateStep(),
+        new UnionStep(),
+        new SplitStep(),
+        new LimitStep(),
+        new LookupStep(),
+        new ValidateStep(),
     ];
 }

@@ -40,6 +40,13 @@ internal readonly struct RowKey : IEquatable<RowKey>
         return new RowKey(null, values, hash.ToHashCode());
     }
 
+    /// <summary>The key of one value.</summary>
+    public static RowKey OfValue(object? value)
+    {
+        value = Normalize(value);
+        return new RowKey(value, null, value?.GetHashCode() ?? 0);
+    }
+
     /// <summary>A key from values already in the key's own form (read back from a spill file).</summary>
     public static RowKey FromValues(object?[] values, int start, int count)
     {
