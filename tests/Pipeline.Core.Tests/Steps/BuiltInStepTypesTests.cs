@@ -9,9 +9,10 @@ public sealed class BuiltInStepTypesTests
     {
         var names = BuiltInStepTypes.Create().Select(h => h.Info.Name).ToArray();
 
-        Assert.Equal(
-            ["file.copy", "file.move", "file.delete", "file.list", "file.compress", "file.decompress", "file.checksum", "process.run", "log"],
-            names);
+        Assert.Equal(names.Length, names.Distinct().Count());
+        Assert.Superset(new HashSet<string>(
+            ["file.copy", "file.move", "file.delete", "file.list", "file.compress", "file.decompress", "file.checksum", "process.run", "log",
+             "filter", "select", "derive", "sort", "distinct", "join", "aggregate", "union", "split", "limit", "lookup", "validate"]), new HashSet<string>(names));
     }
 
     [Fact]
@@ -47,11 +48,13 @@ public sealed class BuiltInStepTypesTests
     }
 
     [Fact]
-    public void Only_file_list_produces_records_and_none_consumes_them()
+    public void File_list_produces_records_and_the_transforms_read_and_write_them()
     {
-        var infos = BuiltInStepTypes.Create().Select(h => h.Info).ToList();
+        var infos = BuiltInStepTypes.Create().Select(h => h.Info).ToDictionary(i => i.Name);
 
-        Assert.Equal(["file.list"], infos.Where(i => i.ProducesRecords).Select(i => i.Name));
-        Assert.DoesNotContain(infos, i => i.ConsumesRecords);
+        Assert.True(infos["file.list"].ProducesRecords);
+        Assert.False(infos["file.copy"].ConsumesRecords || infos["file.copy"].ProducesRecords);
+        foreach (var name in new[] { "filter", "select", "derive", "sort", "distinct", "join", "aggregate", "union", "split", "limit", "lookup", "validate" })
+            Assert.True(infos[name].ConsumesRecords && infos[name].ProducesRecords, name);
     }
 }

@@ -67,7 +67,7 @@ public sealed class AggregateStep : IStepHandler
                     {
                         group = new Group(keyColumns.Select(i => row[i]).ToArray(), aggregates.Length);
                         groups.Add(key, group);
-                        bytes += key.EstimateSize() + 64 + 96L * aggregates.Length + MemoryBudget.EstimateRow(group.Keys);
+                        bytes += GroupSize(key, group.Keys, aggregates.Length);
                     }
                     for (var a = 0; a < aggregates.Length; a++)
                     {
@@ -132,7 +132,7 @@ public sealed class AggregateStep : IStepHandler
                         else
                         {
                             groups.Add(key, new Group(partial[..keyIndexes.Length], states));
-                            bytes += key.EstimateSize() + 64 + 96L * aggregates.Length + MemoryBudget.EstimateRow(partial);
+                            bytes += GroupSize(key, partial[..keyIndexes.Length], aggregates.Length);
                             if (bytes > budget)
                                 throw new StepException(ErrorKind.Configuration,
                                     $"The groups of one of {Partitions} partitions need more than the memory budget of {MemoryBudget.Format(budget)} ({MemoryBudget.Option}); raise it.");
@@ -153,6 +153,10 @@ public sealed class AggregateStep : IStepHandler
             spill?.Dispose();
         }
     }
+
+    /// <summary>The estimated bytes of a group: its key, its key values and one accumulator per aggregate.</summary>
+    private static long GroupSize(RowKey key, object?[] keys, int aggregates) =>
+        key.EstimateSize() + 64 + MemoryBudget.EstimateRow(keys) + 72L * aggregates;
 
     private static object?[] Result(Group group, Aggregate[] aggregates)
     {

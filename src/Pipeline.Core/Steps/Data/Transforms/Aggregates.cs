@@ -120,10 +120,10 @@ internal sealed partial class Aggregate
                 state.AddNumber(Values.ToNumeric(value, _site)!.Value);
                 break;
             case AggregateFunction.Min:
-                if (state.Value is null || ValueOrder.Compare(value, state.Value) < 0) state.Value = value;
+                if (state.Value is null || Compare(value, state.Value) < 0) state.Value = value;
                 break;
             case AggregateFunction.Max:
-                if (state.Value is null || ValueOrder.Compare(value, state.Value) > 0) state.Value = value;
+                if (state.Value is null || Compare(value, state.Value) > 0) state.Value = value;
                 break;
             case AggregateFunction.First:
                 if (state.Seq == 0) (state.Value, state.Seq) = (value, seq);
@@ -150,10 +150,10 @@ internal sealed partial class Aggregate
                 }
                 break;
             case AggregateFunction.Min:
-                if (other.Value is not null && (into.Value is null || ValueOrder.Compare(other.Value, into.Value) < 0)) into.Value = other.Value;
+                if (other.Value is not null && (into.Value is null || Compare(other.Value, into.Value) < 0)) into.Value = other.Value;
                 break;
             case AggregateFunction.Max:
-                if (other.Value is not null && (into.Value is null || ValueOrder.Compare(other.Value, into.Value) > 0)) into.Value = other.Value;
+                if (other.Value is not null && (into.Value is null || Compare(other.Value, into.Value) > 0)) into.Value = other.Value;
                 break;
             case AggregateFunction.First:
                 if (other.Seq != 0 && (into.Seq == 0 || other.Seq < into.Seq)) (into.Value, into.Seq) = (other.Value, other.Seq);
@@ -161,6 +161,22 @@ internal sealed partial class Aggregate
             case AggregateFunction.Last:
                 if (other.Seq > into.Seq) (into.Value, into.Seq) = (other.Value, other.Seq);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Compares as the expression language does, so that text read from a file meets numbers and dates as their
+    /// value ('2.5' &lt; 4); values that cannot meet at all fall back to the total order of <see cref="ValueOrder"/>.
+    /// </summary>
+    private int Compare(object a, object b)
+    {
+        try
+        {
+            return Comparisons.CompareValues(a, b, _site) ?? 0;
+        }
+        catch (ExpressionException)
+        {
+            return ValueOrder.Compare(a, b);
         }
     }
 

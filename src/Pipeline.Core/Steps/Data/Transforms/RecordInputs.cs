@@ -16,9 +16,9 @@ internal static class RecordInputs
         var inputs = context.Inputs.ToArray();
         if (inputs.Length < min || inputs.Length > max)
         {
-            var wanted = min == max ? $"{min}" : max == int.MaxValue ? $"at least {min}" : $"{min} to {max}";
+            var wanted = min == max ? $"{min} input{(min == 1 ? "" : "s")}" : max == int.MaxValue ? $"at least {(min == 1 ? "one input" : $"{min} inputs")}" : $"{min} to {max} inputs";
             throw new StepException(ErrorKind.Configuration,
-                $"A '{type}' step reads {wanted} input{(min == 1 && max == 1 ? "" : "s")} (input: ...), but the step '{context.StepId}' has {inputs.Length}" +
+                $"A '{type}' step reads {wanted} (input: ...), but the step '{context.StepId}' has {inputs.Length}" +
                 (inputs.Length == 0 ? "." : $": {string.Join(", ", inputs.Select(i => i.Key))}."));
         }
         return inputs;

@@ -77,8 +77,9 @@ internal readonly struct RowKey : IEquatable<RowKey>
         }
     }
 
-    /// <summary>A well-spread hash, for choosing a spill partition.</summary>
-    public int Partition(int partitions) => (int)((uint)(_hash * -1640531535) % (uint)partitions);
+    /// <summary>A spill partition from 0 to <paramref name="partitions"/> − 1, from the high bits of a multiplicative
+    /// (Fibonacci) hash, so that keys sharing their low bits (even numbers) still spread over every partition.</summary>
+    public int Partition(int partitions) => (int)(((ulong)unchecked((uint)_hash * 2654435769u) * (uint)partitions) >> 32);
 
     /// <summary>The estimated bytes the key holds.</summary>
     public long EstimateSize()
@@ -118,7 +119,7 @@ internal readonly struct RowKey : IEquatable<RowKey>
             case int i:
                 return (long)i;
             case decimal m:
-                return decimal.Truncate(m) == m && m >= long.MinValue && m <= long.MaxValue ? (long)m : m;
+                return decimal.Truncate(m) == m && m >= long.MinValue && m <= long.MaxValue ? (object)(long)m : m;
             case double d:
                 if (double.IsFinite(d) && Math.Truncate(d) == d && Math.Abs(d) < 9.2e18) return (long)d;
                 // 0.5 read as a double and 0.5 read as a decimal are one key when the double is exact.
@@ -129,7 +130,7 @@ internal readonly struct RowKey : IEquatable<RowKey>
             case short or byte or sbyte or ushort or uint:
                 return Convert.ToInt64(value, CultureInfo.InvariantCulture);
             case ulong u:
-                return u <= long.MaxValue ? (long)u : (decimal)u;
+                return u <= long.MaxValue ? (object)(long)u : (decimal)u;
             case DateTime dt:
                 return Values.FromDateTime(dt);
             default:
