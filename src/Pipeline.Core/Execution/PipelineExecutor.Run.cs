@@ -165,7 +165,11 @@ public sealed partial class PipelineExecutor
             return StepInputs.PortOf(input) is { } port ? state.Ports.GetValueOrDefault(port) : state.Output;
         }
 
-        private bool HasRealInputs(StepState state) => state.Planned.Definition.Inputs.Count > 0;
+        /// <summary>Whether records stream into the step while it runs: from a step of the run, or from the caller.
+        /// Such a step runs alongside its producers, outside the throttle. A step that would read the caller's records
+        /// when the caller gives none reads nothing and waits for a slot like any other.</summary>
+        private bool HasRealInputs(StepState state) =>
+            state.Planned.Definition.Inputs.Any(i => _request.Input is not null || _plan.Contains(StepInputs.ProducerOf(i)));
 
         // ----- records -----
 
