@@ -99,7 +99,7 @@ public sealed partial class PipelineExecutor
             await _recorder.CompleteAsync().ConfigureAwait(false);
             var status = cancelled ? RunStatus.Cancelled : failed ? RunStatus.Failed : RunStatus.Succeeded;
             var endedAt = _time.GetUtcNow();
-            var error = cancelled ? "The run was cancelled." : _firstError;
+            var error = cancelled ? StopReason ?? "The run was cancelled." : _firstError;
             if (store is not null)
                 await store.FinishRunAsync(RunId, status, endedAt, error, CancellationToken.None).ConfigureAwait(false);
             var steps = _states.Select(ToResult).ToArray();
