@@ -297,7 +297,9 @@ public sealed partial class PipelineExecutor
                 return;
             }
             _rerun = _states.Where(s => !_carried.ContainsKey(s.Planned.Id)).Select(s => s.Planned.Index).ToHashSet();
-            // Records are not kept between runs: a producer feeding a step that reruns must rerun too.
+            // Records are not kept between runs: a producer feeding a step that reruns must rerun too. And a step
+            // after one that reruns runs again after it: a cleanup (trigger all_done) that ran after the failure
+            // must also run after the retry.
             var changed = true;
             while (changed)
             {
@@ -306,6 +308,8 @@ public sealed partial class PipelineExecutor
                 {
                     foreach (var producer in InputUpstream(_states[index]))
                         changed |= _rerun.Add(producer);
+                    foreach (var downstream in _states[index].Planned.Downstream)
+                        changed |= _rerun.Add(downstream);
                 }
             }
         }
