@@ -1,3 +1,4 @@
+using Pipeline.Core.Steps.Data.Formats;
 using Pipeline.Core.Steps.Files;
 using Pipeline.Core.Steps.Log;
 using Pipeline.Core.Steps.Process;
@@ -19,5 +20,7 @@ public static class BuiltInStepTypes
         new FileChecksumStep(),
         new ProcessRunStep(),
         new LogStep(),
+        new CsvReadStep(),
+        new CsvWriteStep(),
     ];
 }
