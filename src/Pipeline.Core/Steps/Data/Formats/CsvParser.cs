@@ -169,7 +169,23 @@ internal sealed class CsvParser : IDisposable
             }
             else
             {
-                var found = buffer.AsSpan(p, end - p).IndexOfAny(_fieldEnd);
+                // Most fields are short: a plain loop beats a vectorised search's setup until a field gets long.
+                var found = -1;
+                var limit = Math.Min(end, p + 32);
+                for (var i = p; i < limit; i++)
+                {
+                    var ch = buffer[i];
+                    if (ch == _delimiter || ch == '\n' || ch == '\r')
+                    {
+                        found = i - p;
+                        break;
+                    }
+                }
+                if (found < 0 && limit < end)
+                {
+                    found = buffer.AsSpan(limit, end - limit).IndexOfAny(_fieldEnd);
+                    if (found >= 0) found += limit - p;
+                }
                 if (found < 0)
                 {
                     if (!_eof) return CsvStatus.NeedMore;

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Pipeline.Core.Execution;
 using Pipeline.Core.Records;
+using Pipeline.Core.Steps.Data.Common;
 
 namespace Pipeline.Core.Steps.Data.Formats;
 
@@ -167,9 +168,8 @@ internal sealed class CsvWriter
             int i => i.TryFormat(span, out written, default, CultureInfo.InvariantCulture),
             decimal m => m.TryFormat(span, out written, default, CultureInfo.InvariantCulture),
             double d => d.TryFormat(span, out written, "R", CultureInfo.InvariantCulture),
-            DateOnly date => date.TryFormat(span, out written, "yyyy-MM-dd", CultureInfo.InvariantCulture),
-            DateTimeOffset t when t.Offset == TimeSpan.Zero => t.UtcDateTime.TryFormat(span, out written, "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture),
-            DateTimeOffset t => t.TryFormat(span, out written, "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture),
+            DateOnly date => IsoText.TryFormatDate(date, span, out written),
+            DateTimeOffset t => IsoText.TryFormatTimestamp(t, span, out written),
             _ => Fallback(out written),
         };
         if (done) _pos += written;
