@@ -22,5 +22,7 @@ public static class BuiltInStepTypes
         new LogStep(),
         new CsvReadStep(),
         new CsvWriteStep(),
+        new JsonReadStep(),
+        new JsonWriteStep(),
     ];
 }
