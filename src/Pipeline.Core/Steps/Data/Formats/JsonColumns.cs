@@ -25,7 +25,6 @@ internal sealed class JsonColumns
         _schema = schema;
         _infer = infer;
         _values = values;
-        foreach (var (name, _) in schema) Add(name);
         Schema = Build();
     }
 
@@ -40,6 +39,7 @@ internal sealed class JsonColumns
             var i = _index.TryGetValue(name, out var existing) ? existing : Add(name);
             if (!_explicit[i]) _types[i] = TextValues.Widen(_types[i], _infer ? KindOf(value) : FieldType.String);
         }
+        Schema = Build();
     }
 
     /// <summary>Makes a row; null with <paramref name="error"/> naming the column when an explicit type does not fit.</summary>

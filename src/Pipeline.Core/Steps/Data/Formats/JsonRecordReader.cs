@@ -195,7 +195,9 @@ internal sealed class JsonRecordReader : IDisposable
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}: {Reason(ex)}", ex);
+            var truncated = _streamEnded && (ex.Message.Contains("end of data", StringComparison.Ordinal) || ex.Message.Contains("depth to be zero", StringComparison.Ordinal));
+            throw new InvalidDataException($"line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}: " +
+                (truncated ? "the JSON ends too early (truncated?): " : "") + Reason(ex), ex);
         }
     }
 
@@ -258,7 +260,7 @@ internal sealed class JsonRecordReader : IDisposable
                     break;
                 default:
                     var start = (int)reader.TokenStartIndex;
-                    reader.Skip();
+                    reader.TrySkip(); // the whole record is in the buffer: this always completes
                     value = Encoding.UTF8.GetString(Slice(ref reader, start));
                     break;
             }
