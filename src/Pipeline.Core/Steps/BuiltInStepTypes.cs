@@ -1,3 +1,4 @@
+using Pipeline.Core.Steps.Data.Formats;
 using Pipeline.Core.Steps.Data.Transforms;
 using Pipeline.Core.Steps.Data.Validation;
 using Pipeline.Core.Steps.Files;
@@ -33,5 +34,9 @@ public static class BuiltInStepTypes
         new LimitStep(),
         new LookupStep(),
         new ValidateStep(),
+        new CsvReadStep(),
+        new CsvWriteStep(),
+        new JsonReadStep(),
+        new JsonWriteStep(),
     ];
 }
