@@ -142,14 +142,11 @@ public sealed partial class PipelineExecutor
                     ConnectionOptions = _request.ConnectionOptions,
                     Inputs = inputs,
                     Output = state.Output,
-<<<<<<< HEAD
                     ResolveTemplate = reference => _scope.Render("{" + reference.Text + "}", step.Id, StepValueText),
-=======
                     NamedOutputs = state.Ports.ToDictionary(p => p.Key, p => (IRecordWriter)p.Value, StringComparer.Ordinal),
                     Checkpoints = state.Checkpoints ??= _request.Store is { } store
                         ? StepCheckpoints.InStore(store, RunId, step.Id, _resumedRuns)
                         : StepCheckpoints.InMemory(),
->>>>>>> main
                 };
                 await handler.ExecuteAsync(context, token).ConfigureAwait(false);
                 Absorb(state, context);
