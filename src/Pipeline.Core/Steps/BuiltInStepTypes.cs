@@ -1,3 +1,4 @@
+using Pipeline.Core.Steps.Data.Sql;
 using Pipeline.Core.Steps.Files;
 using Pipeline.Core.Steps.Log;
 using Pipeline.Core.Steps.Process;
@@ -19,5 +20,8 @@ public static class BuiltInStepTypes
         new FileChecksumStep(),
         new ProcessRunStep(),
         new LogStep(),
+        new SqlReadStep(),
+        new SqlWriteStep(),
+        new SqlQueryStep(),
     ];
 }

@@ -56,20 +56,28 @@ internal sealed class SqlDatabase
             _ => null,
         };
 
+        var commandTimeout = SqlOptions.Timeout(context);
         if (text.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase) || text.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase))
-            return Postgres(FromUri(text), provider);
-        if (StripPrefix(ref text, "sqlite:")) return Sqlite(context, text, readOnly, provider, SqlProvider.Sqlite);
-        if (StripPrefix(ref text, "postgresql:") || StripPrefix(ref text, "postgres:")) return Postgres(text, provider, SqlProvider.Postgres);
+            return Postgres(FromUri(text), provider, SqlProvider.Postgres, commandTimeout);
+        if (StripPrefix(ref text, "sqlite:")) return Sqlite(context, text, readOnly, provider, SqlProvider.Sqlite, commandTimeout);
+        if (StripPrefix(ref text, "postgresql:") || StripPrefix(ref text, "postgres:")) return Postgres(text, provider, SqlProvider.Postgres, commandTimeout);
 
         provider ??= Guess(text);
         return provider switch
         {
-            SqlProvider.Sqlite => Sqlite(context, text, readOnly, null, null),
-            SqlProvider.Postgres => Postgres(text, null),
+            SqlProvider.Sqlite => Sqlite(context, text, readOnly, null, null, commandTimeout),
+            SqlProvider.Postgres => Postgres(text, null, null, commandTimeout),
             _ => throw new StepException(ErrorKind.Configuration,
                 "The option 'connection' does not say which database it is: set 'provider' (sqlite or postgresql), or start it with " +
                 "'sqlite:' or 'postgresql://'."),
         };
+    }
+
+    /// <summary>A SQLite file of the step's own (the <c>sql</c> step's staged inputs).</summary>
+    public static SqlDatabase Staging(string path, int commandTimeout)
+    {
+        var builder = new SqliteConnectionStringBuilder { DataSource = path, Pooling = false, DefaultTimeout = commandTimeout };
+        return new SqlDatabase(SqlProvider.Sqlite, builder.ToString(), "staged inputs (SQLite)");
     }
 
     /// <summary>Opens a connection; a refused login or a missing database is a clear error that holds no password.</summary>
@@ -123,7 +131,7 @@ internal sealed class SqlDatabase
         return null;
     }
 
-    private static SqlDatabase Sqlite(StepContext context, string text, bool readOnly, SqlProvider? provider, SqlProvider? prefix)
+    private static SqlDatabase Sqlite(StepContext context, string text, bool readOnly, SqlProvider? provider, SqlProvider? prefix, int commandTimeout)
     {
         CheckAgrees(provider, prefix);
         SqliteConnectionStringBuilder builder;
@@ -147,10 +155,12 @@ internal sealed class SqlDatabase
         }
         // A pooled SQLite connection keeps the file open after the step; the steps open few connections.
         builder.Pooling = false;
+        // Also how long a statement waits for another connection's write lock before it fails as busy.
+        builder.DefaultTimeout = commandTimeout;
         return new SqlDatabase(SqlProvider.Sqlite, builder.ToString(), $"SQLite database '{builder.DataSource}'");
     }
 
-    private static SqlDatabase Postgres(string text, SqlProvider? provider, SqlProvider? prefix = null)
+    private static SqlDatabase Postgres(string text, SqlProvider? provider, SqlProvider? prefix, int commandTimeout)
     {
         CheckAgrees(provider, prefix ?? SqlProvider.Postgres);
         var password = Keywords(text).GetValueOrDefault("password") ?? Keywords(text).GetValueOrDefault("pwd");
@@ -167,6 +177,7 @@ internal sealed class SqlDatabase
         if (string.IsNullOrEmpty(builder.Host))
             throw new StepException(ErrorKind.Configuration, "The option 'connection' names no PostgreSQL host (Host=...).");
         if (string.IsNullOrEmpty(builder.ApplicationName)) builder.ApplicationName = "pipeline";
+        builder.CommandTimeout = commandTimeout;
         var display = $"PostgreSQL database '{builder.Database ?? builder.Username}' on {builder.Host}:{builder.Port}" +
                       (builder.Username is { Length: > 0 } user ? $" as '{user}'" : "");
         return new SqlDatabase(SqlProvider.Postgres, builder.ConnectionString, display);

@@ -30,13 +30,11 @@ public sealed class SqlReadStep : IStepHandler
         var database = SqlDatabase.FromOptions(context, readOnly: true);
         var statement = SqlStatement.FromOption(context, "query", database.Provider);
         var batchSize = SqlOptions.Positive(context, "batch_size", 1024);
-        var timeout = SqlOptions.Timeout(context);
 
         await using var connection = await database.OpenAsync(cancellationToken).ConfigureAwait(false);
         using var interrupt = SqlOptions.InterruptOnCancel(connection, cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = statement.Text;
-        command.CommandTimeout = timeout;
         statement.AddParameters(command);
         long rows;
         try
