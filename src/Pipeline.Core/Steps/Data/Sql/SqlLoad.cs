@@ -100,7 +100,7 @@ internal sealed class SqlLoad : IAsyncDisposable
                 $"The input has fewer rows ({_read}) than the earlier attempt of this load committed ({_progress.RowsDone}): resuming needs the same input in the same order.");
         }
         // Marks the load complete (and, for an empty input, empties or replaces the table as the mode says).
-        await CommitAsync(plan: null, [], cancellationToken, completed: true).ConfigureAwait(false);
+        await CommitAsync(plan: null, ArraySegment<Item>.Empty, cancellationToken, completed: true).ConfigureAwait(false);
         try
         {
             await _progress.PruneAsync(_connection!, cancellationToken).ConfigureAwait(false);
