@@ -61,7 +61,10 @@ internal static partial class SqlErrors
     /// <summary>A failure's own words, without SQLite's "SQLite Error 1: '...'." wrapping.</summary>
     public static string Describe(Exception ex) => ex switch
     {
-        PostgresException pg => pg.Detail is { Length: > 0 } detail ? $"{pg.MessageText} ({detail})" : pg.MessageText,
+        // Npgsql redacts the detail (it may quote row values) unless the connection asks for it.
+        PostgresException pg => pg.Detail is { Length: > 0 } detail && !detail.StartsWith("Detail redacted", StringComparison.Ordinal)
+            ? $"{pg.MessageText} ({detail})"
+            : pg.MessageText,
         SqliteException sqlite => Plain(sqlite),
         _ => ex.Message,
     };
@@ -82,8 +85,8 @@ internal static partial class SqlErrors
     /// rows in smaller groups finds which ones.</summary>
     public static bool IsAboutRows(Exception ex) => ex switch
     {
-        // 22: data exception, 23: integrity constraint violation.
-        PostgresException pg => pg.SqlState.StartsWith("22", StringComparison.Ordinal) || pg.SqlState.StartsWith("23", StringComparison.Ordinal),
+        // 22: data exception, 23: integrity constraint violation, 21000: an upsert meets one key twice.
+        PostgresException pg => pg.SqlState.StartsWith("22", StringComparison.Ordinal) || pg.SqlState.StartsWith("23", StringComparison.Ordinal) || pg.SqlState == "21000",
         // SQLITE_CONSTRAINT, SQLITE_MISMATCH, SQLITE_TOOBIG, SQLITE_RANGE
         SqliteException sqlite => sqlite.SqliteErrorCode is 19 or 20 or 18 or 25,
         _ => false,
