@@ -1,6 +1,7 @@
 using Pipeline.Core.Steps.Data.Formats;
 using Pipeline.Core.Steps.Data.Transforms;
 using Pipeline.Core.Steps.Data.Validation;
+using Pipeline.Core.Steps.Data.Sql;
 using Pipeline.Core.Steps.Files;
 using Pipeline.Core.Steps.Log;
 using Pipeline.Core.Steps.Process;
@@ -38,5 +39,8 @@ public static class BuiltInStepTypes
         new CsvWriteStep(),
         new JsonReadStep(),
         new JsonWriteStep(),
+        new SqlReadStep(),
+        new SqlWriteStep(),
+        new SqlQueryStep(),
     ];
 }
