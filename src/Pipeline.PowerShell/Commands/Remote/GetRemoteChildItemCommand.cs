@@ -42,12 +42,7 @@ public sealed class GetRemoteChildItemCommand : RemoteFsCommand
     private void List(string text)
     {
         var location = Open(text);
-        var item = Wait(token => location.FileSystem.StatAsync(location.Path, token));
-        if (item is null && !location.IsLocal)
-        {
-            // Object stores have no directory objects: a prefix exists when something lies below it.
-            item = new RemoteItem(location.Path, true, 0, null);
-        }
+        var item = Find(location);
         if (item is null)
         {
             WriteError(RemoteErrors.NotFound($"Cannot find the path '{location}' because it does not exist.", ErrorPrefix, location.ToString()));

@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using Pipeline.PowerShell.Hosting;
 using Pipeline.PowerShell.Remote;
+using Pipeline.RemoteFs;
+using Pipeline.RemoteFs.Transfers;
 
 namespace Pipeline.PowerShell.Commands.Remote;
 
@@ -42,6 +44,52 @@ public abstract class RemoteFsCommand : PSCmdlet, IDisposable
         var local = RemoteFsLocations.LocalPathOf(pathOrUri);
         var namesDirectory = local.EndsWith('/') || local.EndsWith(System.IO.Path.DirectorySeparatorChar);
         return Locations.OpenLocal(SessionState.Path.GetUnresolvedProviderPathFromPSPath(local), namesDirectory);
+    }
+
+    /// <summary>The item at a location; on object stores a prefix with something below it counts as a directory.
+    /// Null when nothing is there.</summary>
+    private protected RemoteItem? Find(RemoteLocation location)
+    {
+        var item = Wait(token => location.FileSystem.StatAsync(location.Path, token));
+        if (item is not null || location.IsLocal) return item;
+        return Wait(token => HasChildrenAsync(location, token)) ? new RemoteItem(location.Path, true, 0, null) : null;
+    }
+
+    /// <summary>Whether a directory has anything in it.</summary>
+    private protected static async Task<bool> HasChildrenAsync(RemoteLocation location, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var _ in location.FileSystem.ListAsync(location.Path, new ListOptions(), cancellationToken).ConfigureAwait(false))
+                return true;
+            return false;
+        }
+        catch (RemoteFsException ex) when (ex.Kind == RemoteErrorKind.NotFound)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Where a copy or move of <paramref name="item"/> lands, as Copy-Item decides: into <paramref name="destination"/>
+    /// under the item's name when that is an existing directory (or was written with a trailing separator), else at
+    /// <paramref name="destination"/> itself.
+    /// </summary>
+    private protected string TargetPath(RemoteLocation source, RemoteItem item, RemoteLocation destination)
+    {
+        if (destination.NamesDirectory || Find(destination) is { IsDirectory: true })
+            return destination.Combine(destination.Path, source.Name(item.Path));
+        return destination.Path;
+    }
+
+    /// <summary>Writes each file that failed in a transfer as a non-terminating error.</summary>
+    private protected void WriteFailures(TransferResult result, RemoteLocation source)
+    {
+        foreach (var failure in result.Failures)
+        {
+            var target = failure.SourcePath.Length > 0 ? source.Display(failure.SourcePath) : failure.DestinationPath;
+            WriteError(RemoteErrors.ToErrorRecord(failure.Error, ErrorPrefix, target)!);
+        }
     }
 
     /// <summary>Runs one item's work; a failure is written as a non-terminating error and false is returned.</summary>

@@ -34,14 +34,13 @@ public sealed class RemoveRemoteItemCommand : RemoteFsCommand
             WriteError(RemoteErrors.Invalid($"The root '{shown}' is never deleted.", ErrorPrefix, "Root", shown));
             return;
         }
-        var item = Wait(token => location.FileSystem.StatAsync(location.Path, token));
-        var isDirectory = item?.IsDirectory ?? (!location.IsLocal && Wait(token => HasChildrenAsync(location, token)));
-        if (item is null && !isDirectory)
+        var item = Find(location);
+        if (item is null)
         {
             WriteError(RemoteErrors.NotFound($"Cannot find the path '{shown}' because it does not exist.", ErrorPrefix, shown));
             return;
         }
-        if (!isDirectory)
+        if (!item.IsDirectory)
         {
             if (!ShouldProcess(shown, "Remove remote file")) return;
             Wait(token => location.FileSystem.DeleteFileAsync(location.Path, token));
@@ -54,12 +53,5 @@ public sealed class RemoveRemoteItemCommand : RemoteFsCommand
         }
         if (!ShouldProcess(shown, Recurse ? "Remove remote directory and everything in it" : "Remove remote directory")) return;
         Wait(token => location.FileSystem.DeleteDirectoryAsync(location.Path, Recurse, token));
-    }
-
-    private static async Task<bool> HasChildrenAsync(RemoteLocation location, CancellationToken cancellationToken)
-    {
-        await foreach (var _ in location.FileSystem.ListAsync(location.Path, new ListOptions(), cancellationToken).ConfigureAwait(false))
-            return true;
-        return false;
     }
 }
