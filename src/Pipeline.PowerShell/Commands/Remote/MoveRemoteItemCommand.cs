@@ -81,6 +81,8 @@ public sealed class MoveRemoteItemCommand : RemoteFsCommand
     {
         try
         {
+            // A file's move creates the parents it needs; a directory's rename needs its new parent to exist.
+            if (item.IsDirectory) Wait(token => source.FileSystem.CreateDirectoryAsync(source.Parent(targetPath), token));
             Wait(token => source.FileSystem.MoveAsync(source.Path, targetPath, Force, token));
             return true;
         }
