@@ -12,7 +12,7 @@ public sealed class RemoteFsItem
     {
         Name = item.Name;
         FullName = fullName;
-        Path = item.Path;
+        EndpointPath = item.Path;
         PSIsContainer = item.IsDirectory;
         Length = item.IsDirectory ? 0 : item.Length;
         LastWriteTimeUtc = item.LastWriteTime?.UtcDateTime;
@@ -27,8 +27,9 @@ public sealed class RemoteFsItem
     /// <summary>The item's URI (without secrets), or its full native path for local items.</summary>
     public string FullName { get; }
 
-    /// <summary>The path within its endpoint.</summary>
-    public string Path { get; }
+    /// <summary>The path within its endpoint. (Not named Path: piped to a cmdlet, a Path property would bind to
+    /// -Path before FullName does.)</summary>
+    public string EndpointPath { get; }
 
     /// <summary>Whether the item is a directory (or a common prefix on object stores), as on PowerShell's own items.</summary>
     public bool PSIsContainer { get; }

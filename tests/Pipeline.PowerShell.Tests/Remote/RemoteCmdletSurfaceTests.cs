@@ -110,6 +110,16 @@ public sealed class RemoteCmdletSurfaceTests
             Assert.NotNull(item.GetProperty(property));
     }
 
+    // PowerShell binds a property named like the parameter before one named like its alias: an item's Path property
+    // would reach -Path instead of its FullName URI.
+    [Fact]
+    public void Items_reach_Path_parameters_only_through_their_FullName()
+    {
+        var item = ModuleFiles.CmdletAssembly.GetType("Pipeline.PowerShell.Remote.RemoteFsItem")!;
+        Assert.Null(item.GetProperty("Path"));
+        Assert.Null(item.GetProperty("PSPath"));
+    }
+
     [Fact]
     public void The_format_file_has_a_table_view_for_each_remote_output_type()
     {
