@@ -219,6 +219,16 @@ Describe 'Remote cmdlets on file:// and local paths' {
         @(Get-ChildItem $target).Name | Should -Be 'extra.txt'
     }
 
+    It 'loads the S3 SDK into the module''s own load context, not the default one' {
+        $keys = [pscredential]::new('AKIAEXAMPLE', (ConvertTo-SecureString 'example-secret-key' -AsPlainText -Force))
+        $failure = { Connect-RemoteFs s3://bucket -Endpoint http://127.0.0.1:9 -Region us-east-1 -Credential $keys -MaxAttempts 1 -ConnectTimeout 5 -ErrorAction Stop } | Should -Throw -PassThru
+
+        $failure.Exception.Message | Should -Not -Match 'example-secret-key'
+        $context = [System.Runtime.Loader.AssemblyLoadContext]::All | Where-Object Name -eq 'Pipeline'
+        $context.Assemblies.GetName().Name | Should -Contain 'AWSSDK.S3'
+        [System.Runtime.Loader.AssemblyLoadContext]::Default.Assemblies.GetName().Name | Should -Not -Contain 'AWSSDK.S3'
+    }
+
     It 'never shows a password typed into a URI' {
         Get-RemoteChildItem 'sftp://etl:Sup3rS3cret@127.0.0.1:1/x' -ErrorVariable failure -ErrorAction SilentlyContinue
 
