@@ -175,3 +175,34 @@ function Stop-TestServer($Server) {
     }
     Remove-Item $Server.Root -Recurse -Force -ErrorAction SilentlyContinue
 }
+
+$script:S3rverScript = '/opt/pipeline-test-tools/node_modules/s3rver/bin/s3rver.js'   # .ci/provision.d/s3rver.sh
+
+function Get-S3rverMissingReason {
+    if (-not (Test-Path $script:S3rverScript)) { return "$script:S3rverScript is missing (run .ci/provision.d/s3rver.sh)" }
+    if (-not (Get-Command node -CommandType Application -ErrorAction SilentlyContinue)) { return 'node is missing (run .ci/provision.d/s3rver.sh)' }
+    $null
+}
+
+function Start-TestS3rver([string] $Bucket = 'pipeline-pester') {
+    $root = Join-Path ([IO.Path]::GetTempPath()) ('pipeline-pester-s3rver-' + [guid]::NewGuid().ToString('n'))
+    New-Item -ItemType Directory -Path $root | Out-Null
+    $port = Get-FreePort
+    $log = Join-Path $root 'stderr.log'
+    $node = (Get-Command node -CommandType Application | Select-Object -First 1).Source
+    # s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 keeps in its legacy provider.
+    $arguments = '--openssl-legacy-provider', $script:S3rverScript, '--address', '127.0.0.1', '--port', $port,
+        '--directory', (Join-Path $root 'data'), '--silent', '--no-vhost-buckets', '--configure-bucket', $Bucket
+    $process = Start-Process -FilePath $node -ArgumentList $arguments -RedirectStandardOutput (Join-Path $root 'stdout.log') -RedirectStandardError $log -PassThru
+    Wait-TestServerPort $process $port 's3rver' $log
+    [pscustomobject]@{
+        Root       = $root
+        Port       = $port
+        Process    = $process
+        Bucket     = $Bucket
+        ServiceUrl = "http://127.0.0.1:$port"
+        # s3rver's fixed key pair: a test fixture, not a secret.
+        Credential = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))
+        Uri        = "s3://$Bucket"
+    }
+}
