@@ -161,6 +161,26 @@ Describe 'Remote cmdlets on file:// and local paths' {
         Test-Path "$Case/quiet/a.csv" | Should -BeTrue
     }
 
+    It 'stops a copy at Ctrl+C without leaving part of a file under its name' {
+        $big = Join-Path $Case 'big.bin'
+        $stream = [IO.File]::Create($big); $stream.SetLength(1GB); $stream.Dispose()   # sparse: costs no disk
+        $target = Join-Path $Case 'stopped'
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddScript("Import-Module '$(Join-Path $RepoRoot 'Pipeline.psd1')'; `$ProgressPreference = 'Continue'; Copy-RemoteItem '$big' '$target/'")
+            $running = $ps.BeginInvoke()
+            # The first progress record says the copy has started; stop it then (as Ctrl+C does).
+            $until = [DateTime]::UtcNow.AddSeconds(30)
+            while ($ps.Streams.Progress.Count -eq 0 -and -not $running.IsCompleted -and [DateTime]::UtcNow -lt $until) { Start-Sleep -Milliseconds 10 }
+            $ps.Stop()
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped' -Because 'the copy of 1 GiB was still running when the first progress record came'
+        }
+        finally { $ps.Dispose() }
+
+        Test-Path (Join-Path $target 'big.bin') | Should -BeFalse
+        @(Get-ChildItem $target -Force -ErrorAction SilentlyContinue).Name | Should -BeNullOrEmpty -Because 'a stopped copy leaves no temporary file behind'
+    }
+
     It 'moves a file (a rename) and a directory' {
         Move-RemoteItem (Join-Path $Source 'a.csv') (Join-Path $Source 'renamed.csv')
         $moved = Move-RemoteItem (Join-Path $Source 'sub') "$Case/elsewhere/" -PassThru

@@ -57,6 +57,14 @@ internal static class RemoteFsSessions
     /// <summary>A session for the same server and user whatever its path (its credentials serve other paths there).</summary>
     public static RemoteFsSession? ForServer(RemoteEndpoint endpoint) => SameAuthority(endpoint).LastOrDefault();
 
+    /// <summary>
+    /// How the engine should connect to an endpoint a pipeline step names: with the options (credentials, host key
+    /// policy, settings) of the session that serves it, or of a session for the same server; the defaults otherwise.
+    /// Fits <c>RunRequest.ConnectionOptions</c>, so that steps reach what Connect-RemoteFs connected to.
+    /// </summary>
+    public static RemoteConnectionOptions ConnectionOptionsFor(RemoteEndpoint endpoint) =>
+        (Serving(endpoint) ?? ForServer(endpoint))?.Options ?? new RemoteConnectionOptions();
+
     private static IEnumerable<RemoteFsSession> SameAuthority(RemoteEndpoint endpoint)
     {
         foreach (var session in All)

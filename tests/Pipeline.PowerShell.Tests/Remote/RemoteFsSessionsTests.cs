@@ -61,6 +61,16 @@ public sealed class RemoteFsSessionsTests : IDisposable
     }
 
     [Fact]
+    public void Pipeline_steps_get_the_options_of_the_session_that_serves_their_URI()
+    {
+        var session = Open("sftp://etl@files.example.com/srv", user: "etl");
+
+        Assert.Same(session.Options, RemoteFsSessions.ConnectionOptionsFor(RemoteEndpoint.Parse("sftp://files.example.com/srv/out/orders.csv")));
+        Assert.Same(session.Options, RemoteFsSessions.ConnectionOptionsFor(RemoteEndpoint.Parse("sftp://files.example.com/elsewhere.csv")));
+        Assert.Null(RemoteFsSessions.ConnectionOptionsFor(RemoteEndpoint.Parse("sftp://other.example.com/x")).Credential);
+    }
+
+    [Fact]
     public void Connecting_to_the_same_URI_again_replaces_the_session()
     {
         var first = Open("s3://bucket/prefix");
