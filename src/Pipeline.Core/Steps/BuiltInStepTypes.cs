@@ -1,6 +1,7 @@
 using Pipeline.Core.Steps.Files;
 using Pipeline.Core.Steps.Log;
 using Pipeline.Core.Steps.Process;
+using Pipeline.Core.Steps.Remote;
 
 namespace Pipeline.Core.Steps;
 
@@ -19,5 +20,11 @@ public static class BuiltInStepTypes
         new FileChecksumStep(),
         new ProcessRunStep(),
         new LogStep(),
+        new RemoteUploadStep(),
+        new RemoteDownloadStep(),
+        new RemoteListStep(),
+        new RemoteDeleteStep(),
+        new RemoteMoveStep(),
+        new RemoteSyncStep(),
     ];
 }

@@ -76,6 +76,8 @@ internal sealed partial class FileCopier
     {
         RemoteFsException remote => remote,
         FileCopyFailed failed => failed.Error,
+        HttpIOException or HttpRequestException or System.Net.Sockets.SocketException or IOException { InnerException: System.Net.Sockets.SocketException or HttpRequestException } =>
+            new RemoteFsException(RemoteErrorKind.Transient, $"The connection broke during the transfer ({ex.Message})", path, endpoint, ex),
         InvalidDataException bad => new RemoteFsException(RemoteErrorKind.Io, bad.Message, path, endpoint, bad),
         OperationCanceledException cancelled => new RemoteFsException(RemoteErrorKind.Timeout, "The operation timed out", path, endpoint, cancelled),
         IOException or UnauthorizedAccessException => LocalErrors.Map(ex, path),

@@ -231,9 +231,9 @@ internal sealed partial class FileCopier
             return hash is null ? null : Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
         }
 
-        /// <summary>The source's MD5 when its entity tag is one (a single-part S3 upload), else null.</summary>
+        /// <summary>The source's MD5 when its entity tag is one (a single-part S3 upload) and the bytes arrive unchanged, else null.</summary>
         private string? NativeMd5() =>
-            _options.ChecksumAlgorithm == ChecksumAlgorithm.Md5 && _item.ETag?.Trim('"') is { Length: 32 } etag && etag.All(char.IsAsciiHexDigit)
+            _options.ChecksumAlgorithm == ChecksumAlgorithm.Md5 && _options.Gzip == GzipMode.None && _item.ETag?.Trim('"') is { Length: 32 } etag && etag.All(char.IsAsciiHexDigit)
                 ? etag.ToLowerInvariant()
                 : null;
 

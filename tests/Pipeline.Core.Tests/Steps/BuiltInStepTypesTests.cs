@@ -10,7 +10,8 @@ public sealed class BuiltInStepTypesTests
         var names = BuiltInStepTypes.Create().Select(h => h.Info.Name).ToArray();
 
         Assert.Equal(
-            ["file.copy", "file.move", "file.delete", "file.list", "file.compress", "file.decompress", "file.checksum", "process.run", "log"],
+            ["file.copy", "file.move", "file.delete", "file.list", "file.compress", "file.decompress", "file.checksum", "process.run", "log",
+             "remote.upload", "remote.download", "remote.list", "remote.delete", "remote.move", "remote.sync"],
             names);
     }
 
@@ -47,11 +48,11 @@ public sealed class BuiltInStepTypesTests
     }
 
     [Fact]
-    public void Only_file_list_produces_records_and_none_consumes_them()
+    public void Only_the_listing_types_produce_records_and_none_consumes_them()
     {
         var infos = BuiltInStepTypes.Create().Select(h => h.Info).ToList();
 
-        Assert.Equal(["file.list"], infos.Where(i => i.ProducesRecords).Select(i => i.Name));
+        Assert.Equal(["file.list", "remote.list"], infos.Where(i => i.ProducesRecords).Select(i => i.Name));
         Assert.DoesNotContain(infos, i => i.ConsumesRecords);
     }
 }
