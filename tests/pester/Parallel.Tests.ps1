@@ -47,4 +47,27 @@ Describe 'Script blocks with -Parallel' {
         $result.Steps[0].Error | Should -Match 'parallel failure \(at .*line \d+'
         "$warnings" | Should -Match 'careful'
     }
+
+    It 'stops a script that runs past its timeout and keeps running the steps after it' {
+        $result = Invoke-Pipeline -Parallel -ThrottleLimit 1 -NoHistory -PassThru -ErrorAction SilentlyContinue -Step @(
+            New-PipelineStep spin -ScriptBlock { while ($true) { } } -Timeout '1s'
+            New-PipelineStep after -ScriptBlock { 'still here' }
+        )
+
+        $run = $result | Where-Object { $_.PSObject.Properties['Steps'] }
+        $run.Steps[0].Status | Should -Be 'Failed'
+        $run.Steps[0].ErrorKind | Should -Be 'Timeout'
+        $run.Steps[1].Status | Should -Be 'Succeeded'
+        ($result | Where-Object { -not $_.PSObject.Properties['Steps'] }).Value | Should -Be 'still here'
+    }
+
+    It 'keeps what a script wrote before it failed and does not leak its variables into the next script' {
+        $out = Invoke-Pipeline -Parallel -ThrottleLimit 1 -NoHistory -ErrorAction SilentlyContinue -ErrorVariable errors -Step @(
+            New-PipelineStep first -ScriptBlock { $leak = 'set'; Write-Error 'non-terminating'; throw 'stop' }
+            New-PipelineStep second -ScriptBlock { [pscustomobject]@{ leaked = $null -ne $leak } }
+        )
+
+        "$errors" | Should -Match 'non-terminating'
+        $out.leaked | Should -Be $false
+    }
 }

@@ -54,10 +54,19 @@ public static class DefinitionValidator
             }
             foreach (var input in step.Inputs)
             {
-                if (byId.TryGetValue(input, out var producer) && Execution.StepInputs.Info(producer, registry) is { ProducesRecords: false } producerInfo)
+                if (!byId.TryGetValue(Execution.StepInputs.ProducerOf(input), out var producer) || Execution.StepInputs.Info(producer, registry) is not { } producerInfo)
+                    continue;
+                var at = step.KeyLocations.GetValueOrDefault("input." + input) ?? step.KeyLocations.GetValueOrDefault("input") ?? step.Location;
+                var port = Execution.StepInputs.PortOf(input);
+                if (port is null && !producerInfo.ProducesRecords)
                 {
-                    errors.Add(new DefinitionError("not-a-producer", $"The step '{step.Id}' reads records from '{input}', but steps of type '{producerInfo.Name}' produce no records.",
-                        step.KeyLocations.GetValueOrDefault("input." + input) ?? step.KeyLocations.GetValueOrDefault("input") ?? step.Location));
+                    errors.Add(new DefinitionError("not-a-producer", $"The step '{step.Id}' reads records from '{input}', but steps of type '{producerInfo.Name}' produce no records.", at));
+                }
+                else if (port is not null && !producerInfo.DynamicOutputPorts && !producerInfo.OutputPorts.Contains(port, StringComparer.Ordinal))
+                {
+                    errors.Add(new DefinitionError("unknown-output", producerInfo.OutputPorts.Count == 0
+                        ? $"The step '{step.Id}' reads the output '{port}' of '{producer.Id}', but steps of type '{producerInfo.Name}' have no named outputs."
+                        : $"The step '{step.Id}' reads the output '{port}' of '{producer.Id}', but steps of type '{producerInfo.Name}' have only {string.Join(", ", producerInfo.OutputPorts.Select(p => $"'{p}'"))}{Suggest.DidYouMean(port, producerInfo.OutputPorts)}.", at));
                 }
             }
         }

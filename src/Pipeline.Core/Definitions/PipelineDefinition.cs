@@ -117,7 +117,8 @@ public sealed record StepDefinition
     /// <summary>Steps that must finish before this one.</summary>
     public IReadOnlyList<string> DependsOn { get; init; } = [];
 
-    /// <summary>Steps whose records this step reads (they are dependencies too).</summary>
+    /// <summary>Steps whose records this step reads (they are dependencies too): a step id for its main output, or
+    /// <c>ID.NAME</c> for one of its named outputs (<c>check.rejected</c>).</summary>
     public IReadOnlyList<string> Inputs { get; init; } = [];
 
     /// <summary>When the step runs given its upstream outcomes.</summary>
@@ -159,7 +160,7 @@ public sealed record StepDefinition
     public string DisplayName => Name ?? Id;
 
     /// <summary>Every step this one waits for: <see cref="DependsOn"/> and <see cref="Inputs"/>.</summary>
-    public IEnumerable<string> Upstream => DependsOn.Concat(Inputs).Distinct(StringComparer.Ordinal);
+    public IEnumerable<string> Upstream => DependsOn.Concat(Inputs.Select(Execution.StepInputs.ProducerOf)).Distinct(StringComparer.Ordinal);
 }
 
 /// <summary>A whole pipeline. Immutable; built from YAML or objects.</summary>

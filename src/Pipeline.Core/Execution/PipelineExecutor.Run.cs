@@ -147,23 +147,42 @@ public sealed partial class PipelineExecutor
         };
 
         private IEnumerable<int> ControlUpstream(StepState state) =>
-            state.Planned.Definition.DependsOn.Except(state.Planned.Definition.Inputs, StringComparer.Ordinal).Select(id => _plan[id].Index);
+            state.Planned.Definition.DependsOn.Except(Producers(state), StringComparer.Ordinal).Select(id => _plan[id].Index);
 
         private IEnumerable<int> InputUpstream(StepState state) =>
-            state.Planned.Definition.Inputs.Where(_plan.Contains).Select(id => _plan[id].Index);
+            Producers(state).Where(_plan.Contains).Select(id => _plan[id].Index);
 
-        private bool HasRealInputs(StepState state) => state.Planned.Definition.Inputs.Count > 0;
+        /// <summary>The steps whose records a step reads, once each (a step may read several outputs of one).</summary>
+        private static IEnumerable<string> Producers(StepState state) =>
+            state.Planned.Definition.Inputs.Select(StepInputs.ProducerOf).Distinct(StringComparer.Ordinal);
+
+        /// <summary>The stream an input reference names: a step's main or named output, or the caller's records.</summary>
+        private RecordBroadcast? BroadcastOf(string input)
+        {
+            var producer = StepInputs.ProducerOf(input);
+            if (!_plan.Contains(producer)) return _pipelineInput;
+            var state = _states[_plan[producer].Index];
+            return StepInputs.PortOf(input) is { } port ? state.Ports.GetValueOrDefault(port) : state.Output;
+        }
+
+        /// <summary>Whether records stream into the step while it runs: from a step of the run, or from the caller.
+        /// Such a step runs alongside its producers, outside the throttle. A step that would read the caller's records
+        /// when the caller gives none reads nothing and waits for a slot like any other.</summary>
+        private bool HasRealInputs(StepState state) =>
+            state.Planned.Definition.Inputs.Any(i => _request.Input is not null || _plan.Contains(StepInputs.ProducerOf(i)));
 
         // ----- records -----
 
         private void PrepareRecords()
         {
             var outputStep = OutputStepId();
+            var read = _states.SelectMany(s => s.Planned.Definition.Inputs).ToHashSet(StringComparer.Ordinal);
             foreach (var state in _states)
             {
-                var consumers = state.Planned.Consumers;
+                foreach (var input in read.Where(i => StepInputs.PortOf(i) is not null && StepInputs.ProducerOf(i) == state.Planned.Id))
+                    state.Ports[StepInputs.PortOf(input)!] = new RecordBroadcast(input);
                 var hostOutput = _request.Output is not null && state.Planned.Id == outputStep;
-                if (consumers.Count == 0 && !hostOutput) continue;
+                if (!read.Contains(state.Planned.Id) && !hostOutput) continue;
                 state.Output = new RecordBroadcast(state.Planned.Id);
                 if (hostOutput)
                 {
@@ -237,10 +256,7 @@ public sealed partial class PipelineExecutor
             {
                 var inputs = new Dictionary<string, IAsyncEnumerable<RecordBatch>>(StringComparer.Ordinal);
                 foreach (var id in state.Planned.Definition.Inputs)
-                {
-                    var broadcast = _plan.Contains(id) ? _states[_plan[id].Index].Output : _pipelineInput;
-                    inputs[id] = broadcast!.Subscribe(state.Planned.Id, _request.QueueDepth);
-                }
+                    inputs[id] = BroadcastOf(id)!.Subscribe(state.Planned.Id, _request.QueueDepth);
                 state.Inputs = inputs;
             }
         }
@@ -248,10 +264,7 @@ public sealed partial class PipelineExecutor
         private void DetachFromInputs(StepState state)
         {
             foreach (var id in state.Planned.Definition.Inputs)
-            {
-                var broadcast = _plan.Contains(id) ? _states[_plan[id].Index].Output : _pipelineInput;
-                broadcast?.Detach(state.Planned.Id);
-            }
+                BroadcastOf(id)?.Detach(state.Planned.Id);
         }
 
         // A producer may start only when each of its consumers could start with it; otherwise the producer would
@@ -498,7 +511,7 @@ public sealed partial class PipelineExecutor
             if (!state.Started)
             {
                 // Nothing will stream from a step that never started: its consumers cannot run either.
-                state.Output?.Complete();
+                state.CompleteOutputs();
                 foreach (var consumer in state.Planned.Consumers)
                 {
                     var c = _states[consumer];
@@ -510,7 +523,7 @@ public sealed partial class PipelineExecutor
             foreach (var downstream in state.Planned.Downstream)
             {
                 var d = _states[downstream];
-                if (!d.Planned.Definition.Inputs.Contains(state.Planned.Id, StringComparer.Ordinal)) d.PendingControl--;
+                if (!Producers(d).Contains(state.Planned.Id, StringComparer.Ordinal)) d.PendingControl--;
                 TryReady(downstream);
             }
             foreach (var gated in _gatedBy[state.Planned.Index])

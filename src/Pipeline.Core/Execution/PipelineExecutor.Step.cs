@@ -26,14 +26,14 @@ public sealed partial class PipelineExecutor
                 var pipeline = BuildResilience(state);
                 await pipeline.ExecuteAsync(async token => await AttemptAsync(state, handler, inputs, token).ConfigureAwait(false), _runToken).ConfigureAwait(false);
                 state.Status = RunStatus.Succeeded;
-                state.Output?.Complete();
+                state.CompleteOutputs();
                 Emit(PipelineEventKind.StepSucceeded, $"Step '{step.Id}' succeeded in {Duration.Format(_time.GetUtcNow() - state.StartedAt!.Value)}" +
                     (state.Attempts > 1 ? $" after {state.Attempts} attempts." : "."), step.Id, attempt: state.Attempts, status: RunStatus.Succeeded,
                     duration: _time.GetUtcNow() - state.StartedAt);
             }
             catch (Exception ex)
             {
-                state.Output?.Complete(ex);
+                state.CompleteOutputs(ex);
                 var kind = Kind(ex);
                 if (kind == ErrorKind.Cancelled && _runToken.IsCancellationRequested)
                 {
@@ -83,7 +83,7 @@ public sealed partial class PipelineExecutor
                     MaxRetryAttempts = policy.MaxAttempts - 1,
                     ShouldHandle = args => ValueTask.FromResult(
                         args.Outcome.Exception is { } ex && !_runToken.IsCancellationRequested && policy.Retries(Kind(ex)) &&
-                        (state.Output?.Batches ?? 0) == 0),
+                        state.BatchesWritten == 0),
                     DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(RetryDelay(policy, args.AttemptNumber + 2)),
                     OnRetry = args =>
                     {
@@ -141,6 +141,10 @@ public sealed partial class PipelineExecutor
                     ConnectionOptions = _request.ConnectionOptions,
                     Inputs = inputs,
                     Output = state.Output,
+                    NamedOutputs = state.Ports.ToDictionary(p => p.Key, p => (IRecordWriter)p.Value, StringComparer.Ordinal),
+                    Checkpoints = state.Checkpoints ??= _request.Store is { } store
+                        ? StepCheckpoints.InStore(store, RunId, step.Id, _resumedRuns)
+                        : StepCheckpoints.InMemory(),
                 };
                 await handler.ExecuteAsync(context, token).ConfigureAwait(false);
                 Absorb(state, context);

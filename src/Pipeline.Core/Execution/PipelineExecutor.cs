@@ -60,6 +60,7 @@ public sealed partial class PipelineExecutor
         var variables = request.Variables;
         var templateTime = _time.GetLocalNow();
         IReadOnlyDictionary<string, StepAttemptRecord> carried = new Dictionary<string, StepAttemptRecord>();
+        var resumedRuns = new List<string>();
 
         if (request.ResumeRunId is { } resumeId)
         {
@@ -76,6 +77,10 @@ public sealed partial class PipelineExecutor
                 throw new ArgumentException($"The run '{resumeId}' belongs to the pipeline '{original.PipelineId}', not '{definition.PipelineId}'.", nameof(request));
             if (original.Status == RunStatus.Succeeded)
                 throw new ArgumentException($"The run '{resumeId}' succeeded; there is nothing to resume.", nameof(request));
+            // The runs this one continues, newest first: a step's checkpoints may have been saved by any of them.
+            for (var earlier = original; earlier is not null && resumedRuns.Count < 100 && !resumedRuns.Contains(earlier.RunId);
+                 earlier = earlier.ResumedFrom is { } previous ? await request.Store.GetRunAsync(previous, cancellationToken).ConfigureAwait(false) : null)
+                resumedRuns.Add(earlier.RunId);
             var merged = new Dictionary<string, string>(original.Variables, StringComparer.Ordinal);
             foreach (var (k, v) in request.Variables) merged[k] = v;
             variables = merged;
@@ -110,7 +115,7 @@ public sealed partial class PipelineExecutor
         await using var runLock = request.Store is null ? null
             : await request.Store.AcquireLockAsync(definition.PipelineId, runId, definition.Concurrency, cancellationToken).ConfigureAwait(false);
 
-        var run = new Run(this, request, plan, scope, runId, startedAt, carried, events);
+        var run = new Run(this, request, plan, scope, runId, startedAt, carried, resumedRuns, events);
         return await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -123,12 +128,14 @@ public sealed partial class PipelineExecutor
         private readonly TemplateScope _scope;
         private readonly IPipelineEventSink? _events;
         private readonly IReadOnlyDictionary<string, StepAttemptRecord> _carried;
+        private readonly IReadOnlyList<string> _resumedRuns;
         private readonly StepState[] _states;
         private readonly TimeProvider _time;
 
         public Run(PipelineExecutor executor, RunRequest request, ExecutionPlan plan, TemplateScope scope, string runId, DateTimeOffset startedAt,
-            IReadOnlyDictionary<string, StepAttemptRecord> carried, IPipelineEventSink? events)
+            IReadOnlyDictionary<string, StepAttemptRecord> carried, IReadOnlyList<string> resumedRuns, IPipelineEventSink? events)
         {
+            _resumedRuns = resumedRuns;
             _executor = executor;
             _request = request;
             _plan = plan;

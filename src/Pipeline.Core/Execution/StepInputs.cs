@@ -26,6 +26,25 @@ public static class StepInputs
         return definition with { Steps = steps };
     }
 
+    /// <summary>
+    /// The step an input reference reads from: <c>extract</c> for <c>extract</c>, and <c>check</c> for
+    /// <c>check.rejected</c> (a named output of the step <c>check</c>). Step ids never hold a '.', so the split is
+    /// unambiguous.
+    /// </summary>
+    public static string ProducerOf(string input)
+    {
+        var dot = input.IndexOf('.');
+        return dot < 0 ? input : input[..dot];
+    }
+
+    /// <summary>The named output an input reference reads (<c>rejected</c> for <c>check.rejected</c>), or null for
+    /// the step's main output.</summary>
+    public static string? PortOf(string input)
+    {
+        var dot = input.IndexOf('.');
+        return dot < 0 ? null : input[(dot + 1)..];
+    }
+
     internal static StepTypeInfo? Info(StepDefinition step, StepTypeRegistry registry) =>
         step.Handler?.Info ?? (registry.TryGet(step.Type, out var handler) ? handler.Info : null);
 }

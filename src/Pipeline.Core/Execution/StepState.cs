@@ -28,6 +28,24 @@ internal sealed class StepState(PlannedStep planned)
     public IReadOnlyDictionary<string, object?> Outputs { get; set; } = new Dictionary<string, object?>();
     public RunStatus? RollbackStatus { get; set; }
     public RecordBroadcast? Output { get; set; }
+    /// <summary>The named outputs some step reads, by name.</summary>
+    public Dictionary<string, RecordBroadcast> Ports { get; } = new(StringComparer.Ordinal);
+    /// <summary>The step's checkpoints, made on its first attempt.</summary>
+    public Steps.StepCheckpoints? Checkpoints { get; set; }
+    /// <summary>Batches written to the main and named outputs: a step that wrote any cannot be retried.</summary>
+    public long BatchesWritten => (Output?.Batches ?? 0) + Ports.Values.Sum(p => p.Batches);
+
+    /// <summary>Ends the main and named outputs, with <paramref name="error"/> when the step failed.</summary>
+    public void CompleteOutputs(Exception? error = null)
+    {
+        if (error is null) Output?.Complete();
+        else Output?.Complete(error);
+        foreach (var port in Ports.Values)
+        {
+            if (error is null) port.Complete();
+            else port.Complete(error);
+        }
+    }
     public IReadOnlyDictionary<string, IAsyncEnumerable<RecordBatch>> Inputs { get; set; } = new Dictionary<string, IAsyncEnumerable<RecordBatch>>();
     public int PendingControl { get; set; }
     public int PendingInputs { get; set; }

@@ -109,7 +109,7 @@ public sealed class ExecutionPlan
                 scratch.Clear();
                 seen.Clear();
                 Add(Steps[i].DependsOn, i, scratch, seen);
-                Add(Steps[i].Inputs, i, scratch, seen);
+                Add(Steps[i].Inputs.Select(Execution.StepInputs.ProducerOf).ToArray(), i, scratch, seen);
                 Upstream[i] = scratch.ToArray();
             }
         }
@@ -152,17 +152,18 @@ public sealed class ExecutionPlan
             for (var i = 0; i < ids.Count; i++)
             {
                 var dependency = ids[i];
-                if (Index.ContainsKey(dependency) && dependency != step.Id) continue;
+                var target = key == "input" ? Execution.StepInputs.ProducerOf(dependency) : dependency;
+                if (Index.ContainsKey(target) && target != step.Id) continue;
                 if (key == "input" && dependency == Execution.StepInputs.PipelineInput) continue;
                 if (IndexOf(ids, dependency) < i) continue; // listed twice: reported once
                 var at = DependencyLocation(step, key, dependency);
-                if (dependency == step.Id)
+                if (target == step.Id)
                     errors.Add(new DefinitionError("cycle", key == "input"
                         ? $"The step '{step.Id}' reads its own records (input: {dependency})."
                         : $"The step '{step.Id}' depends on itself.", at));
                 else
                     errors.Add(new DefinitionError("unknown-dependency",
-                        $"The step '{step.Id}' {(key == "input" ? "reads input from" : "depends on")} '{dependency}', which is not a step of this pipeline{Suggest.DidYouMean(dependency, Index.Keys)}.",
+                        $"The step '{step.Id}' {(key == "input" ? "reads input from" : "depends on")} '{dependency}'{(target == dependency ? "" : $" (an output of '{target}')")}, which is not a step of this pipeline{Suggest.DidYouMean(target, Index.Keys)}.",
                         at));
             }
         }
@@ -219,8 +220,10 @@ public sealed class ExecutionPlan
             foreach (var u in upstream[i]) downstream[u][filled[u]++] = i;
             foreach (var input in steps[i].Inputs)
             {
-                // The reserved input "input" (records from the caller) is not a step unless one is named so.
-                if (graph.Index.TryGetValue(input, out var producer)) (consumers[producer] ??= []).Add(i);
+                // The reserved input "input" (records from the caller) is not a step unless one is named so. A step
+                // reading two outputs of one producer is one consumer of it.
+                if (graph.Index.TryGetValue(Execution.StepInputs.ProducerOf(input), out var producer) &&
+                    (consumers[producer] ??= []) is var list && !list.Contains(i)) list.Add(i);
             }
         }
 

@@ -63,6 +63,16 @@ public sealed record StepTypeInfo(string Name, string Description, IReadOnlyList
     /// <summary>Whether the step writes records to its output.</summary>
     public bool ProducesRecords { get; init; }
 
+    /// <summary>
+    /// Named outputs besides the main one, which consumers read as <c>input: ID.NAME</c> (for example
+    /// <c>rejected</c> for rows that failed a check). The step writes to them through <see cref="StepContext.GetOutput"/>.
+    /// </summary>
+    public IReadOnlyList<string> OutputPorts { get; init; } = [];
+
+    /// <summary>Whether the step's named outputs come from its options (a <c>split</c>'s routes), so any name is
+    /// accepted when the definition is checked.</summary>
+    public bool DynamicOutputPorts { get; init; }
+
     /// <summary>The assembly or plugin that provides it.</summary>
     public string Source { get; init; } = "Pipeline.Core";
 }

@@ -74,6 +74,22 @@ public sealed class StepContext
     /// <summary>Where produced records go; null when nothing consumes this step's records.</summary>
     public IRecordWriter? Output { get; init; }
 
+    /// <summary>The step's named outputs that some step reads, by name (see <see cref="StepTypeInfo.OutputPorts"/>).</summary>
+    public IReadOnlyDictionary<string, IRecordWriter> NamedOutputs { get; init; } =
+        new Dictionary<string, IRecordWriter>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Where records for the named output <paramref name="name"/> go (<c>rejected</c>, a <c>split</c> route), or
+    /// null when no step reads it: a step then counts or logs what it would have written there.
+    /// </summary>
+    public IRecordWriter? GetOutput(string name) => NamedOutputs.GetValueOrDefault(name);
+
+    /// <summary>
+    /// The step's checkpoints: small values (the last committed batch, a file offset) kept in the run store, so that
+    /// the step, rerun by a resume of a failed run, can continue where it stopped.
+    /// </summary>
+    public StepCheckpoints Checkpoints { get; init; } = StepCheckpoints.InMemory();
+
     /// <summary>Counters this attempt reports (rows, bytes).</summary>
     public StepMetrics Metrics { get; } = new();
 
