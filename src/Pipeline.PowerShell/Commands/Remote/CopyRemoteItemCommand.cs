@@ -51,7 +51,7 @@ public sealed class CopyRemoteItemCommand : RemoteFsCommand
     [Parameter]
     public SwitchParameter Resume { get; set; }
 
-    /// <summary>Compress (appends .gz) or Decompress (removes .gz) on the fly.</summary>
+    /// <summary>Compress or Decompress with gzip on the fly (in directory copies .gz is appended to or removed from each name).</summary>
     [Parameter]
     [ValidateSet("None", "Compress", "Decompress")]
     public string Gzip { get; set; } = "None";
