@@ -75,6 +75,24 @@ Describe 'Remote cmdlets over FTP (vsftpd)' -Skip:$SkipFtp {
         Test-Path (Join-Path $Server.Data 'mirror/extra.txt') | Should -BeFalse
     }
 
+    It 'uses a session''s credentials for other paths on the same server' {
+        Disconnect-RemoteFs -Session $Session
+        try {
+            $inbox = Connect-RemoteFs "$($Server.Uri)/inbox" -Credential $Server.Credential
+            New-RemoteItem "$Bare/inbox/a.txt" -Value 'in' | Out-Null
+
+            # /outbox is outside the session's URI: the command connects on its own, with the session's credentials.
+            New-RemoteItem "$Bare/outbox/b.txt" -Value 'out' | Out-Null
+            Get-Content (Join-Path $Server.Data 'outbox/b.txt') -Raw | Should -Be 'out'
+            Disconnect-RemoteFs -Session $inbox
+
+            # Without any session there are no credentials: the server refuses the anonymous login.
+            Test-RemotePath "$Bare/outbox/b.txt" -ErrorVariable failure -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+            $failure[0].CategoryInfo.Category | Should -Be 'AuthenticationError'
+        }
+        finally { $script:Session = Connect-RemoteFs $Server.Uri -Credential $Server.Credential -ConnectTimeout 10s }
+    }
+
     It 'refuses a wrong password with an AuthenticationError' {
         $wrong = [pscredential]::new('pipelineftp', (ConvertTo-SecureString 'not-the-password' -AsPlainText -Force))
 
