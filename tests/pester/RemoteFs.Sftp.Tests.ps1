@@ -135,6 +135,17 @@ Describe 'Remote cmdlets over SFTP (OpenSSH sshd)' -Skip:$SkipSshd {
         $pinned | Disconnect-RemoteFs
     }
 
+    It 'trusts a new host key on first use with -HostKeyPolicy AcceptNew and records it' {
+        $fresh = Join-Path $Work 'fresh_known_hosts'
+        Set-Content -Path $fresh -Value ''
+
+        $session = Connect-RemoteFs "$($Server.Uri)/tofu" -KeyFile $Server.ClientKey -HostKeyPolicy AcceptNew -Setting @{ known_hosts = $fresh; ssh_config = 'none' }
+
+        $session.Scheme | Should -Be 'sftp'
+        Get-Content $fresh -Raw | Should -Match ([regex]::Escape("[127.0.0.1]:$($Server.Port)"))
+        $session | Disconnect-RemoteFs
+    }
+
     It 'uses the session for its URIs only: after Disconnect-RemoteFs the server key is unknown again' {
         $own = Connect-RemoteFs "$($Server.Uri)/only" @Options
         New-RemoteItem "$Bare/only/file.txt" -Value 'x' | Out-Null
