@@ -33,9 +33,6 @@ internal sealed class RemoteLocation
     /// <summary>Whether this is the local file system.</summary>
     public bool IsLocal => FileSystem is LocalFileSystem;
 
-    /// <summary>The same file system at another path.</summary>
-    public RemoteLocation At(string path) => new(FileSystem, Endpoint, path, false);
-
     /// <summary>A path on this file system as it may be printed and given back to a cmdlet.</summary>
     public string Display(string path) => IsLocal ? path : RemoteFsLocations.Display(Endpoint, path);
 
@@ -51,14 +48,6 @@ internal sealed class RemoteLocation
 
     /// <summary>The directory that holds a path.</summary>
     public string Parent(string path) => IsLocal ? System.IO.Path.GetDirectoryName(path) ?? path : RemotePath.GetParent(path);
-
-    /// <summary>The '/'-separated path of <paramref name="path"/> below <paramref name="directory"/>.</summary>
-    public string Relative(string directory, string path)
-    {
-        if (IsLocal) return System.IO.Path.GetRelativePath(directory, path).Replace('\\', '/');
-        var root = directory.TrimEnd('/');
-        return path.StartsWith(root + "/", StringComparison.Ordinal) ? path[(root.Length + 1)..] : RemotePath.GetName(path);
-    }
 
     /// <summary>Whether the path is the root of its file system (never deleted).</summary>
     public bool IsRoot(string path) => IsLocal
