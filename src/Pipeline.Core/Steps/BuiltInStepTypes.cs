@@ -5,6 +5,7 @@ using Pipeline.Core.Steps.Data.Sql;
 using Pipeline.Core.Steps.Files;
 using Pipeline.Core.Steps.Log;
 using Pipeline.Core.Steps.Process;
+using Pipeline.Core.Steps.Remote;
 
 namespace Pipeline.Core.Steps;
 
@@ -42,5 +43,11 @@ public static class BuiltInStepTypes
         new SqlReadStep(),
         new SqlWriteStep(),
         new SqlQueryStep(),
+        new RemoteUploadStep(),
+        new RemoteDownloadStep(),
+        new RemoteListStep(),
+        new RemoteDeleteStep(),
+        new RemoteMoveStep(),
+        new RemoteSyncStep(),
     ];
 }
