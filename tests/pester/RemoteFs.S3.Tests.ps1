@@ -80,4 +80,24 @@ Describe 'Remote cmdlets over S3 (s3rver)' -Skip:$SkipS3 {
 
         $failure.CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
+
+    It 'lets pipeline steps reach the bucket with the session''s credentials and settings' {
+        $definition = Join-Path $Work 'push.yml'
+        Set-Content -Path $definition -Value @"
+pipeline_id: push-with-session
+steps:
+  - id: push
+    type: remote.upload
+    with: { source: "local/a.csv", destination: "$($Server.Uri)/from-step/" }
+  - id: listed
+    type: remote.list
+    depends_on: [push]
+    with: { path: "$($Server.Uri)/from-step" }
+"@
+
+        $records = Invoke-Pipeline $definition -NoHistory
+
+        $records.name | Should -Be 'a.csv'
+        Test-RemotePath "$($Server.Uri)/from-step/a.csv" | Should -BeTrue
+    }
 }
