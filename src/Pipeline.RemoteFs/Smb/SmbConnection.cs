@@ -126,8 +126,9 @@ internal sealed class SmbConnection : IAsyncDisposable
             BinaryPrimitives.WriteUInt16LittleEndian(preauth.AsSpan(4), 1); // SHA-512
             RandomNumberGenerator.Fill(preauth.AsSpan(6));
             contexts.Add((1, preauth));
+            // Servers choose by their own preference (Samba: AES-128 first), so asking for AES-256 offers only AES-256.
             SmbCipher[] ciphers = _settings.PreferAes256
-                ? [SmbCipher.Aes256Gcm, SmbCipher.Aes256Ccm, SmbCipher.Aes128Gcm, SmbCipher.Aes128Ccm]
+                ? [SmbCipher.Aes256Gcm, SmbCipher.Aes256Ccm]
                 : [SmbCipher.Aes128Gcm, SmbCipher.Aes128Ccm, SmbCipher.Aes256Gcm, SmbCipher.Aes256Ccm];
             var encryption = new byte[2 + ciphers.Length * 2];
             BinaryPrimitives.WriteUInt16LittleEndian(encryption, (ushort)ciphers.Length);
@@ -168,9 +169,9 @@ internal sealed class SmbConnection : IAsyncDisposable
         var securityLength = BinaryPrimitives.ReadUInt16LittleEndian(b[58..]);
         var serverToken = response.Slice(securityOffset, securityLength, "security buffer");
         if (!Spnego.OffersNtlm(serverToken))
-            throw new SmbStatusException(SmbStatus.NotSupported, Spnego.OffersKerberos(serverToken)
-                ? "Session setup (the server offers only Kerberos, which this client does not support; NTLMv2 is needed)"
-                : "Session setup (the server offers no NTLM authentication)");
+            throw new SmbStatusException(SmbStatus.NotSupported, "Session setup", Spnego.OffersKerberos(serverToken)
+                ? "the server offers only Kerberos, which this client does not support; NTLMv2 is needed"
+                : "the server offers no NTLM authentication");
         _signingAlgorithm = Dialect switch
         {
             SmbDialect.Smb202 or SmbDialect.Smb210 => SmbSigningAlgorithm.HmacSha256,
@@ -229,7 +230,7 @@ internal sealed class SmbConnection : IAsyncDisposable
             throw new SmbStatusException(second.Status, "Session setup");
         var flags = BinaryPrimitives.ReadUInt16LittleEndian(second.Body[2..]);
         if ((flags & (SessionFlagGuest | SessionFlagNull)) != 0 && !_settings.AllowGuest)
-            throw new SmbStatusException(SmbStatus.LogonFailure, "Session setup (the server accepted the session only as guest or anonymous, which this client refuses unless guest=true)");
+            throw new SmbStatusException(SmbStatus.LogonFailure, "Session setup", "the server accepted the session only as guest or anonymous, which this client refuses unless the setting guest=true asks for it");
         var sessionKey = ntlm.SessionKey!;
         if ((flags & (SessionFlagGuest | SessionFlagNull)) == 0)
         {
@@ -248,7 +249,7 @@ internal sealed class SmbConnection : IAsyncDisposable
     private void EnableEncryption()
     {
         if (_encryptor is null)
-            throw new SmbStatusException(SmbStatus.NotSupported, $"Encryption (the server negotiated SMB {DialectName(Dialect)} without a cipher this client shares; SMB 3 with AES is needed)");
+            throw new SmbStatusException(SmbStatus.NotSupported, "Encryption", $"the server negotiated SMB {DialectName(Dialect)} without a cipher this client shares; SMB 3 with AES is needed");
         _encrypt = true;
     }
 

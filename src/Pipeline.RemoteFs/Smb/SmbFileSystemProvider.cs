@@ -8,7 +8,7 @@ namespace Pipeline.RemoteFs.Smb;
 /// encryption (AES-128/256 CCM/GCM) when the server or share requires them or a setting asks. Settings (from
 /// <see cref="RemoteConnectionOptions.Settings"/> or the URI's query): <c>min_dialect</c>, <c>max_dialect</c>
 /// (2.0.2, 2.1, 3.0, 3.0.2, 3.1.1); <c>signing</c> = auto | required; <c>encryption</c> = auto | required;
-/// <c>cipher</c> = aes128 | aes256; <c>guest</c> = true to accept a guest or anonymous session (refused otherwise);
+/// <c>cipher</c> = auto (the server picks among AES-128/256 GCM/CCM) | aes256 (offer only AES-256); <c>guest</c> = true to accept a guest or anonymous session (refused otherwise);
 /// <c>domain</c>; <c>io_size</c> (bytes per READ/WRITE, default 1 MiB); <c>io_depth</c> (requests in flight per
 /// stream, default 8). One session per endpoint, share and credential is shared for the provider's lifetime.
 /// </summary>

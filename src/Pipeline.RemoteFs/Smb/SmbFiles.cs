@@ -136,7 +136,7 @@ internal static class SmbFiles
         var response = await handle.Connection.SendAsync(SmbCommand.Write, request, data.Length, cancellationToken).ConfigureAwait(false);
         response.Require(16);
         var count = BinaryPrimitives.ReadInt32LittleEndian(response.Body[4..]);
-        if (count != data.Length) throw new SmbStatusException(SmbStatus.DiskFull, $"Write (the server wrote {count} of {data.Length} bytes)");
+        if (count != data.Length) throw new SmbStatusException(SmbStatus.DiskFull, "Write", $"the server wrote {count} of {data.Length} bytes");
     }
 
     /// <summary>QUERY_DIRECTORY with FileDirectoryInformation until STATUS_NO_MORE_FILES; the pattern may hold * and ?.</summary>

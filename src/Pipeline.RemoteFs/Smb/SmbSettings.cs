@@ -22,7 +22,7 @@ internal sealed class SmbSettings
     public bool RequireSigning { get; init; }
     /// <summary>Encrypt every message even when the share does not require it (SMB 3 only).</summary>
     public bool RequireEncryption { get; init; }
-    /// <summary>Prefer AES-256 ciphers when the server offers them (SMB 3.1.1).</summary>
+    /// <summary>Offer only AES-256 ciphers (SMB 3.1.1).</summary>
     public bool PreferAes256 { get; init; }
     /// <summary>The largest READ/WRITE payload sent in one request (further limited by the server).</summary>
     public int MaxIoSize { get; init; } = 1024 * 1024;

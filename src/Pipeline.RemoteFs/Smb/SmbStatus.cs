@@ -100,10 +100,13 @@ internal static class SmbStatus
 internal sealed class SmbProtocolException(string message) : Exception(message);
 
 /// <summary>The server answered a request with an error status.</summary>
-internal sealed class SmbStatusException(uint status, string command) : Exception($"{command} failed: {SmbStatus.Name(status)}")
+internal sealed class SmbStatusException(uint status, string command, string? detail = null)
+    : Exception($"{command} failed: {SmbStatus.Name(status)}{(detail is null ? "" : "; " + detail)}")
 {
     public uint Status { get; } = status;
     public string Command { get; } = command;
+    /// <summary>What the client knows beyond the status, for the message.</summary>
+    public string? Detail { get; } = detail;
 }
 
 /// <summary>The connection dropped, timed out or was closed; nothing more can be sent on it.</summary>
@@ -118,7 +121,8 @@ internal static class SmbErrors
     public static RemoteFsException Map(Exception ex, string operation, string? path, RemoteEndpoint endpoint) => ex switch
     {
         RemoteFsException remote => remote,
-        SmbStatusException status => new RemoteFsException(SmbStatus.Kind(status.Status), $"{operation} failed: {SmbStatus.Name(status.Status)}", path, endpoint, ex),
+        SmbStatusException status => new RemoteFsException(SmbStatus.Kind(status.Status),
+            $"{operation} failed: {SmbStatus.Name(status.Status)}{(status.Detail is null ? "" : "; " + status.Detail)}", path, endpoint, ex),
         SmbProtocolException => new RemoteFsException(RemoteErrorKind.Protocol, $"{operation} failed: {ex.Message}", path, endpoint, ex),
         SmbConnectionException { IsTimeout: true } => new RemoteFsException(RemoteErrorKind.Timeout, $"{operation} failed: {ex.Message}", path, endpoint, ex),
         SmbConnectionException => new RemoteFsException(RemoteErrorKind.Transient, $"{operation} failed: {ex.Message}", path, endpoint, ex),

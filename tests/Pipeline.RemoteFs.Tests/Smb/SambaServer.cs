@@ -65,8 +65,8 @@ public sealed class SambaServer : IAsyncDisposable
 
     public static async Task<SambaServer> StartAsync(string minProtocol = "SMB2_02", string maxProtocol = "SMB3_11", bool signingMandatory = false)
     {
-        if (MissingReason() is { } reason || !OperatingSystem.IsLinux())
-            throw new InvalidOperationException($"smbd cannot run: {reason}. CI must provision it (.ci/provision.d/samba.sh).");
+        if (MissingReason() is not null || !OperatingSystem.IsLinux())
+            throw new InvalidOperationException($"smbd cannot run: {MissingReason()}. CI must provision it (.ci/provision.d/samba.sh).");
         var directory = Directory.CreateTempSubdirectory("pipeline-samba-").FullName;
         File.SetUnixFileMode(directory, (UnixFileMode)0b111_101_101);
         foreach (var sub in new[] { "private", "lock", "state", "cache", "pid", "ncalrpc", "data", "secret" })
@@ -202,6 +202,12 @@ public sealed class SambaServer : IAsyncDisposable
             {
             }
         }
+    }
+
+    /// <summary>Lets the share's user write a file the test created on the share's disk as root.</summary>
+    public static void MakeWritable(string path)
+    {
+        if (OperatingSystem.IsLinux()) File.SetUnixFileMode(path, (UnixFileMode)0b110_110_110);
     }
 
     public string ReadLog()
