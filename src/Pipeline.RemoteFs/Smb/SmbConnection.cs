@@ -368,6 +368,9 @@ internal sealed class SmbConnection : IAsyncDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             _pending.TryRemove(messageId, out _);
+            // The connection broke because of this very response (a bad signature), or of another protocol violation.
+            if (pending.Completion.Task.IsFaulted) throw pending.Completion.Task.Exception!.InnerException!;
+            if (_broken is SmbProtocolException violation) throw new SmbProtocolException(violation.Message);
             var error = _closing.IsCancellationRequested && _broken is not null
                 ? new SmbConnectionException($"The SMB connection was lost ({_broken.Message})", _broken)
                 : new SmbConnectionException($"The server did not answer {command} within {_settings.OperationTimeout.TotalSeconds:0} s", timeout: true);

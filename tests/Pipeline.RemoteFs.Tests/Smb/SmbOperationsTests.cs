@@ -223,3 +223,29 @@ public sealed class SmbOperationsTests
         Assert.Equal(marker, await Download(fs, "/up.bin", fourGiB + 7));
     }
 }
+
+/// <summary>Responses changed on the way are refused: a bad signature or a ciphertext that does not decrypt.</summary>
+public sealed class SmbIntegrityTests
+{
+    [SambaTheory]
+    [InlineData("SMB2_10", "data")]
+    [InlineData("SMB3_00", "data")]
+    [InlineData("SMB3_11", "data")]
+    [InlineData("SMB3_11", "secret")]
+    public async Task Response_changed_on_the_way_is_refused_as_a_protocol_error(string protocol, string share)
+    {
+        await using var server = await SambaServer.StartAsync(protocol, protocol, signingMandatory: true);
+        await File.WriteAllTextAsync(Path.Combine(share == "data" ? server.DataRoot : server.SecretRoot, "f.txt"), "content");
+        await using var proxy = new TamperingProxy(server.Port);
+        await using var provider = new SmbFileSystemProvider();
+        var endpoint = RemoteEndpoint.Parse($"smb://{SambaServer.User}@127.0.0.1:{proxy.Port}/{share}");
+        await using var fs = await provider.ConnectAsync(endpoint, server.Options());
+        Assert.NotNull(await fs.StatAsync("/f.txt"));
+
+        proxy.Armed = true;
+        var ex = await Assert.ThrowsAsync<RemoteFsException>(() => fs.StatAsync("/f.txt"));
+        Assert.Equal(RemoteErrorKind.Protocol, ex.Kind);
+        Assert.Matches("signature that does not verify|failed its integrity check", ex.Message);
+        Assert.True(proxy.Tampered > 0);
+    }
+}
