@@ -350,10 +350,7 @@ internal sealed class SmbConnection : IAsyncDisposable
                     if (_signer is not null && command is not (SmbCommand.Negotiate or SmbCommand.SessionSetup)) _signer.Sign(request);
                     frame = request;
                 }
-                var length = new byte[4];
-                BinaryPrimitives.WriteUInt32BigEndian(length, (uint)frame.Length);
-                await _stream.WriteAsync(length, linked.Token).ConfigureAwait(false);
-                await _stream.WriteAsync(frame, linked.Token).ConfigureAwait(false);
+                await WriteFrameAsync(frame, linked.Token).ConfigureAwait(false);
             }
             finally
             {
@@ -391,6 +388,22 @@ internal sealed class SmbConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>Writes the transport header and the message in one write (one segment for small messages).</summary>
+    private async Task WriteFrameAsync(byte[] message, CancellationToken cancellationToken)
+    {
+        var frame = System.Buffers.ArrayPool<byte>.Shared.Rent(4 + message.Length);
+        try
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)message.Length);
+            message.CopyTo(frame, 4);
+            await _stream.WriteAsync(frame.AsMemory(0, 4 + message.Length), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(frame);
+        }
+    }
+
     private async Task SendCancelAsync(ulong messageId, ulong asyncId)
     {
         try
@@ -405,10 +418,7 @@ internal sealed class SmbConnection : IAsyncDisposable
                 BinaryPrimitives.WriteUInt64LittleEndian(request.AsSpan(32), asyncId);
                 byte[] frame = _encrypt ? _encryptor!.Encrypt(request, SessionId) : request;
                 if (!_encrypt) _signer?.Sign(request);
-                var length = new byte[4];
-                BinaryPrimitives.WriteUInt32BigEndian(length, (uint)frame.Length);
-                await _stream.WriteAsync(length).ConfigureAwait(false);
-                await _stream.WriteAsync(frame).ConfigureAwait(false);
+                await WriteFrameAsync(frame, CancellationToken.None).ConfigureAwait(false);
             }
             finally
             {

@@ -106,7 +106,8 @@ internal sealed class SmbSigner : IDisposable
                 if (command == (ushort)SmbCommand.Cancel) role |= 2;
                 BinaryPrimitives.WriteUInt32LittleEndian(nonce[8..], role);
                 var tag = new byte[16];
-                _gmac!.Encrypt(nonce, ReadOnlySpan<byte>.Empty, Span<byte>.Empty, tag, message);
+                // Signing (send path) and verifying (receive loop) run at once; AesGcm is not thread-safe.
+                lock (_gmac!) _gmac.Encrypt(nonce, ReadOnlySpan<byte>.Empty, Span<byte>.Empty, tag, message);
                 return tag;
         }
     }
@@ -119,13 +120,16 @@ internal sealed class SmbSigner : IDisposable
         Compute(message).CopyTo(message[48..]);
     }
 
-    /// <summary>Whether a received message's signature verifies.</summary>
-    public bool Verify(ReadOnlySpan<byte> message)
+    /// <summary>Whether a received message's signature verifies. The signature field is zeroed to compute and then
+    /// put back, so that the message is not copied (a READ response can be megabytes).</summary>
+    public bool Verify(Span<byte> message)
     {
-        var copy = message.ToArray();
-        var received = message.Slice(48, 16).ToArray();
-        copy.AsSpan(48, 16).Clear();
-        return CryptographicOperations.FixedTimeEquals(Compute(copy), received);
+        Span<byte> received = stackalloc byte[16];
+        message.Slice(48, 16).CopyTo(received);
+        message.Slice(48, 16).Clear();
+        var computed = Compute(message);
+        received.CopyTo(message[48..]);
+        return CryptographicOperations.FixedTimeEquals(computed, received);
     }
 
     public void Dispose()

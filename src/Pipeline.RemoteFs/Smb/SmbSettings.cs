@@ -28,6 +28,8 @@ internal sealed class SmbSettings
     public int MaxIoSize { get; init; } = 1024 * 1024;
     /// <summary>READ/WRITE requests kept in flight by one stream.</summary>
     public int IoDepth { get; init; } = 8;
+    /// <summary>FLUSH an upload before renaming it to its final name (on Samba with <c>strict sync</c>, an fsync).</summary>
+    public bool FlushOnCommit { get; init; } = true;
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(120);
     public int MaxAttempts { get; init; } = 3;
@@ -39,14 +41,14 @@ internal sealed class SmbSettings
         get
         {
             var secret = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Domain + "\0" + UserName + "\0" + Password)));
-            return $"{Host}|{Port}|{Share.ToUpperInvariant()}|{Domain}|{UserName}|{secret}|{AllowGuest}|{MinDialect}|{MaxDialect}|{RequireSigning}|{RequireEncryption}|{PreferAes256}|{MaxIoSize}";
+            return $"{Host}|{Port}|{Share.ToUpperInvariant()}|{Domain}|{UserName}|{secret}|{AllowGuest}|{MinDialect}|{MaxDialect}|{RequireSigning}|{RequireEncryption}|{PreferAes256}|{MaxIoSize}|{IoDepth}|{FlushOnCommit}";
         }
     }
 
     /// <summary>Reads the settings (options' Settings win over the URI's query). Settings: <c>min_dialect</c>,
     /// <c>max_dialect</c> (2.0.2, 2.1, 3.0, 3.0.2, 3.1.1), <c>signing</c> (auto | required), <c>encryption</c>
     /// (auto | required), <c>cipher</c> (aes128 | aes256), <c>guest</c> (true to accept a guest or anonymous
-    /// session), <c>domain</c>, <c>io_size</c> (bytes per READ/WRITE), <c>io_depth</c> (requests in flight).</summary>
+    /// session), <c>domain</c>, <c>io_size</c> (bytes per READ/WRITE), <c>io_depth</c> (requests in flight), <c>flush</c> (false to skip the FLUSH before an upload's rename).</summary>
     /// <exception cref="ArgumentException">A setting has a value this client does not understand, or the URI names no share.</exception>
     public static SmbSettings From(RemoteEndpoint endpoint, RemoteConnectionOptions options, TimeProvider? time = null)
     {
@@ -117,6 +119,12 @@ internal sealed class SmbSettings
             PreferAes256 = cipher,
             MaxIoSize = Number("io_size", 1024 * 1024, 4096, 8 * 1024 * 1024),
             IoDepth = Number("io_depth", 8, 1, 64),
+            FlushOnCommit = Setting("flush")?.Trim().ToLowerInvariant() switch
+            {
+                null or "" or "true" or "yes" or "1" => true,
+                "false" or "no" or "0" => false,
+                var other => throw new ArgumentException($"The setting flush='{other}' is not true or false.", "flush"),
+            },
             ConnectTimeout = options.ConnectTimeout,
             OperationTimeout = options.OperationTimeout,
             MaxAttempts = Math.Max(1, options.MaxAttempts),

@@ -88,7 +88,7 @@ internal sealed class SmbWriteStream : RemoteWriteStream
         while (_inFlight.Count > 0) await AwaitOldestAsync().ConfigureAwait(false);
         try
         {
-            await _handle.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (_fs.Settings.FlushOnCommit) await _handle.FlushAsync(cancellationToken).ConfigureAwait(false);
             await _handle.RenameAsync(_path, _overwrite, cancellationToken).ConfigureAwait(false);
         }
         catch (SmbStatusException ex) when (ex.Status == SmbStatus.ObjectNameCollision)
