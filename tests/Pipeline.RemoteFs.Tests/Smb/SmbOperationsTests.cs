@@ -151,6 +151,25 @@ public sealed class SmbOperationsTests
         Assert.Contains("2.1", ex.Message);
     }
 
+    [SambaTheory]
+    [InlineData("SMB3_11", "data")]
+    [InlineData("SMB3_02", "data")]
+    [InlineData("SMB3_11", "secret")]
+    public async Task Many_transfers_at_once_share_one_session(string protocol, string share)
+    {
+        await using var server = await SambaServer.StartAsync("SMB2_02", protocol, signingMandatory: true);
+        await using var provider = new SmbFileSystemProvider();
+        await using var fs = await provider.ConnectAsync(server.Endpoint(share), server.Options());
+        var contents = Enumerable.Range(0, 24).Select(i => RandomNumberGenerator.GetBytes(256 * 1024 + i * 4099)).ToArray();
+        await Parallel.ForEachAsync(Enumerable.Range(0, contents.Length), new ParallelOptions { MaxDegreeOfParallelism = 12 }, async (i, _) =>
+        {
+            await Upload(fs, $"/p/{i}.bin", contents[i]);
+            Assert.Equal(contents[i], await Download(fs, $"/p/{i}.bin"));
+        });
+        Assert.Equal(contents.Length, (await fs.ListAsync("/p").ToListAsync()).Count);
+        Assert.Equal(1, ((SmbFileSystem)fs).Pool.Opened);
+    }
+
     [SambaFact]
     public async Task Names_with_spaces_and_unicode_round_trip()
     {
