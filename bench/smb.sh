@@ -63,7 +63,8 @@ read only = no
 smb encrypt = required
 CONF
 printf '%s\n%s\n' "$SMB_BENCH_PASSWORD" "$SMB_BENCH_PASSWORD" | pdbedit -s "$work/smb.conf" -a -u "$user" -t >/dev/null
-/usr/sbin/smbd --foreground --no-process-group -s "$work/smb.conf" & smbd_pid=$!
+# Its own process group: smbd signals its whole group when it stops, which must not include this script.
+/usr/sbin/smbd --foreground -s "$work/smb.conf" & smbd_pid=$!
 for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
 printf 'username = %s\npassword = %s\n' "$user" "$SMB_BENCH_PASSWORD" > "$work/auth"
 chmod 600 "$work/auth"

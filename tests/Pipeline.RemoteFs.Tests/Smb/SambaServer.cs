@@ -144,7 +144,8 @@ public sealed class SambaServer : IAsyncDisposable
     public Task StartProcessAsync()
     {
         var start = new ProcessStartInfo(Binary);
-        foreach (var a in new[] { "--foreground", "--no-process-group", "--debug-stdout", "-s", Config })
+        // smbd in its own process group: when it stops it signals its whole group, which must not include the test host.
+        foreach (var a in new[] { "--foreground", "--debug-stdout", "-s", Config })
             start.ArgumentList.Add(a);
         return StartAndAssignAsync(start);
     }
