@@ -94,12 +94,45 @@ internal static class SmbFiles
         }
     }
 
-    public static async Task FlushAsync(this SmbHandle handle, CancellationToken cancellationToken)
+    public static async Task FlushAsync(this SmbHandle handle, CancellationToken cancellationToken) =>
+        await handle.Connection.SendAsync(SmbCommand.Flush, FlushRequest(handle), 0, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>A FLUSH request (for a compound).</summary>
+    public static byte[] FlushRequest(SmbHandle handle)
     {
         var request = SmbConnection.NewRequest(24);
         BinaryPrimitives.WriteUInt16LittleEndian(request.AsSpan(SmbHeader.Size), 24);
         handle.Id.Write(request.AsSpan(SmbHeader.Size + 8));
-        await handle.Connection.SendAsync(SmbCommand.Flush, request, 0, cancellationToken).ConfigureAwait(false);
+        return request;
+    }
+
+    /// <summary>A CLOSE request (for a compound).</summary>
+    public static byte[] CloseRequest(SmbHandle handle)
+    {
+        var request = SmbConnection.NewRequest(24);
+        BinaryPrimitives.WriteUInt16LittleEndian(request.AsSpan(SmbHeader.Size), 24);
+        handle.Id.Write(request.AsSpan(SmbHeader.Size + 8));
+        return request;
+    }
+
+    /// <summary>A SET_INFO FileRenameInformation request (for a compound).</summary>
+    public static byte[] RenameRequest(SmbHandle handle, string path, bool replace)
+    {
+        var name = Encoding.Unicode.GetBytes(ToSmbName(path));
+        var value = new byte[20 + name.Length];
+        value[0] = (byte)(replace ? 1 : 0);
+        BinaryPrimitives.WriteInt32LittleEndian(value.AsSpan(16), name.Length);
+        name.CopyTo(value, 20);
+        var request = SmbConnection.NewRequest(32 + value.Length);
+        var b = request.AsSpan(SmbHeader.Size);
+        BinaryPrimitives.WriteUInt16LittleEndian(b, 33);
+        b[2] = 1;
+        b[3] = 10;
+        BinaryPrimitives.WriteInt32LittleEndian(b[4..], value.Length);
+        BinaryPrimitives.WriteUInt16LittleEndian(b[8..], SmbHeader.Size + 32);
+        handle.Id.Write(b[16..]);
+        value.CopyTo(b[32..]);
+        return request;
     }
 
     /// <summary>READ: up to <paramref name="length"/> bytes at <paramref name="offset"/>; an empty segment at the end of the file.</summary>

@@ -32,6 +32,7 @@ internal static class SmbHeader
     public const int Size = 64;
     public const uint FlagServerToRedirector = 0x1;
     public const uint FlagAsync = 0x2;
+    public const uint FlagRelated = 0x4;
     public const uint FlagSigned = 0x8;
 
     public static void Write(Span<byte> h, SmbCommand command, ushort creditCharge, ushort creditRequest, ulong messageId, uint treeId, ulong sessionId)

@@ -17,7 +17,7 @@ internal sealed class SmbWriteStream : RemoteWriteStream
     private readonly byte[] _buffer;
     private int _filled;
     private long _position;
-    private bool _committed, _disposed;
+    private bool _committed, _disposed, _closed;
 
     public SmbWriteStream(SmbFileSystem fs, SmbHandle handle, string path, string temporary, bool overwrite, bool resume, long position)
     {
@@ -88,8 +88,13 @@ internal sealed class SmbWriteStream : RemoteWriteStream
         while (_inFlight.Count > 0) await AwaitOldestAsync().ConfigureAwait(false);
         try
         {
-            if (_fs.Settings.FlushOnCommit) await _handle.FlushAsync(cancellationToken).ConfigureAwait(false);
-            await _handle.RenameAsync(_path, _overwrite, cancellationToken).ConfigureAwait(false);
+            // FLUSH, rename and CLOSE in one compound: one round trip. Every WRITE has been acknowledged before it.
+            var parts = new List<(SmbCommand, byte[])>();
+            if (_fs.Settings.FlushOnCommit) parts.Add((SmbCommand.Flush, SmbFiles.FlushRequest(_handle)));
+            parts.Add((SmbCommand.SetInfo, SmbFiles.RenameRequest(_handle, _path, _overwrite)));
+            parts.Add((SmbCommand.Close, SmbFiles.CloseRequest(_handle)));
+            _closed = true;
+            await _handle.Connection.SendCompoundAsync(parts, cancellationToken).ConfigureAwait(false);
         }
         catch (SmbStatusException ex) when (ex.Status == SmbStatus.ObjectNameCollision)
         {
@@ -100,7 +105,6 @@ internal sealed class SmbWriteStream : RemoteWriteStream
             throw SmbErrors.Map(ex, "Committing", _path, _fs.Endpoint);
         }
         _committed = true;
-        await _handle.CloseQuietlyAsync().ConfigureAwait(false);
     }
 
     public override async ValueTask DisposeAsync()
@@ -143,6 +147,17 @@ internal sealed class SmbWriteStream : RemoteWriteStream
                 }
             }
             await _handle.CloseQuietlyAsync().ConfigureAwait(false);
+            if (!_resume && _closed && !_handle.Connection.IsBroken)
+            {
+                // A failed commit compound may have closed the handle already: delete the temporary file by name.
+                try
+                {
+                    await _fs.DeleteFileAsync(_temporary).ConfigureAwait(false);
+                }
+                catch (RemoteFsException)
+                {
+                }
+            }
         }
         await base.DisposeAsync().ConfigureAwait(false);
     }

@@ -209,6 +209,24 @@ public sealed class SmbFailureTests
         Assert.Empty(Directory.GetFiles(Path.Combine(server.DataRoot, "d")));
     }
 
+    [SambaFact]
+    public async Task File_created_by_someone_else_before_commit_is_a_conflict_and_the_temporary_is_removed()
+    {
+        await using var server = await SambaServer.StartAsync();
+        await using var provider = new SmbFileSystemProvider();
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
+        var ex = await Assert.ThrowsAsync<RemoteFsException>(async () =>
+        {
+            await using var stream = await fs.OpenWriteAsync("/race.txt", new WriteOptions { Overwrite = false });
+            await stream.WriteAsync("mine"u8.ToArray());
+            File.WriteAllText(Path.Combine(server.DataRoot, "race.txt"), "theirs");
+            await stream.CommitAsync();
+        });
+        Assert.Equal(RemoteErrorKind.Conflict, ex.Kind);
+        Assert.Equal("theirs", File.ReadAllText(Path.Combine(server.DataRoot, "race.txt")));
+        Assert.Equal(["race.txt"], Directory.GetFiles(server.DataRoot).Select(Path.GetFileName));
+    }
+
     [Fact]
     public async Task Truncated_negotiate_response_is_a_protocol_error()
     {
