@@ -38,6 +38,9 @@ internal sealed class SmbConnection : IAsyncDisposable
     private bool _signingRequiredByServer;
     private SmbCipher _cipher;
     private SmbSigningAlgorithm _signingAlgorithm;
+    private byte[] _offer = [];
+    private SmbDialect[] _offeredDialects = [];
+    private (uint Capabilities, byte[] Guid, ushort SecurityMode) _serverAnswer;
 
     private SmbConnection(SmbSettings settings, TcpClient tcp)
     {
@@ -113,6 +116,8 @@ internal sealed class SmbConnection : IAsyncDisposable
         BinaryPrimitives.WriteUInt16LittleEndian(fixedPart.AsSpan(4), (ushort)(SigningEnabled | (_settings.RequireSigning ? SigningRequired : 0)));
         BinaryPrimitives.WriteUInt32LittleEndian(fixedPart.AsSpan(8), CapLargeMtu | CapEncryption);
         Guid.NewGuid().TryWriteBytes(fixedPart.AsSpan(12));
+        _offer = fixedPart.AsSpan(4, 24).ToArray(); // security mode, reserved, capabilities, client GUID
+        _offeredDialects = dialects;
         body.AddRange(fixedPart);
         foreach (var d in dialects) body.AddRange(BitConverter.GetBytes((ushort)d));
         if (with311)
@@ -160,6 +165,7 @@ internal sealed class SmbConnection : IAsyncDisposable
         var securityMode = BinaryPrimitives.ReadUInt16LittleEndian(b[2..]);
         _signingRequiredByServer = (securityMode & SigningRequired) != 0;
         var capabilities = BinaryPrimitives.ReadUInt32LittleEndian(b[24..]);
+        _serverAnswer = (capabilities, b.Slice(8, 16).ToArray(), securityMode);
         LargeMtu = Dialect >= SmbDialect.Smb210 && (capabilities & CapLargeMtu) != 0;
         var cap = LargeMtu ? _settings.MaxIoSize : 65536;
         MaxTransactSize = (int)Math.Clamp(BinaryPrimitives.ReadUInt32LittleEndian(b[28..]), 4096u, (uint)cap);
@@ -298,7 +304,39 @@ internal sealed class SmbConnection : IAsyncDisposable
         TreeId = response.TreeId;
         var shareFlags = BinaryPrimitives.ReadUInt32LittleEndian(response.Body[4..]);
         if ((shareFlags & ShareFlagEncrypt) != 0) EnableEncryption();
+        if (Dialect is SmbDialect.Smb300 or SmbDialect.Smb302 && _signer is not null)
+            await ValidateNegotiateAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// FSCTL_VALIDATE_NEGOTIATE_INFO (MS-SMB2 3.2.5.14.12): SMB 3.0 and 3.0.2 have no pre-authentication hash, so the
+    /// client repeats what it offered in NEGOTIATE over the signed session and checks that the server's signed
+    /// answer matches what it chose; a man in the middle that downgraded the dialect or signing is caught here.
+    /// </summary>
+    private async Task ValidateNegotiateAsync(CancellationToken cancellationToken)
+    {
+        var input = new byte[24 + _offeredDialects.Length * 2];
+        BinaryPrimitives.WriteUInt32LittleEndian(input, BinaryPrimitives.ReadUInt32LittleEndian(_offer.AsSpan(4)));
+        _offer.AsSpan(8, 16).CopyTo(input.AsSpan(4));
+        BinaryPrimitives.WriteUInt16LittleEndian(input.AsSpan(20), BinaryPrimitives.ReadUInt16LittleEndian(_offer));
+        BinaryPrimitives.WriteUInt16LittleEndian(input.AsSpan(22), (ushort)_offeredDialects.Length);
+        for (var i = 0; i < _offeredDialects.Length; i++)
+            BinaryPrimitives.WriteUInt16LittleEndian(input.AsSpan(24 + i * 2), (ushort)_offeredDialects[i]);
+        var handle = new SmbHandle(this, new SmbFileId(ulong.MaxValue, ulong.MaxValue), new SmbFileInfo(false, 0, null, 0));
+        var output = await handle.IoctlAsync(0x00140204, input, 24, cancellationToken,
+            s => s is SmbStatus.NotSupported or 0xC0000010 or SmbStatus.FileClosed).ConfigureAwait(false);
+        if (output.Length == 0) return; // the server does not implement it (allowed before SMB 3.1.1 servers)
+        if (output.Length < 24 ||
+            BinaryPrimitives.ReadUInt32LittleEndian(output) != _serverAnswer.Capabilities ||
+            !output.AsSpan(4, 16).SequenceEqual(_serverAnswer.Guid) ||
+            BinaryPrimitives.ReadUInt16LittleEndian(output.AsSpan(20)) != _serverAnswer.SecurityMode ||
+            BinaryPrimitives.ReadUInt16LittleEndian(output.AsSpan(22)) != (ushort)Dialect)
+            throw new SmbProtocolException("The server's VALIDATE_NEGOTIATE_INFO answer does not match its NEGOTIATE response (the negotiation was tampered with).");
+        NegotiateValidated = true;
+    }
+
+    /// <summary>Whether the server confirmed the negotiation with VALIDATE_NEGOTIATE_INFO (SMB 3.0 and 3.0.2).</summary>
+    public bool NegotiateValidated { get; private set; }
 
     // ---- Requests ---------------------------------------------------------------------------------------------
 

@@ -34,6 +34,8 @@ public sealed class SmbOperationsTests
         await using var provider = new SmbFileSystemProvider();
         await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
         Assert.Equal(session, await ((SmbFileSystem)fs).DescribeSessionAsync());
+        var connection = await ((SmbFileSystem)fs).Pool.GetAsync(default);
+        Assert.Equal(protocol is "SMB3_00" or "SMB3_02", connection.NegotiateValidated);
 
         // mkdir -p, and again (already there)
         await fs.CreateDirectoryAsync("/a/b/c");
