@@ -29,7 +29,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 endpoint="http://127.0.0.1:$port"
 # s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 keeps in its legacy provider.
 node --openssl-legacy-provider "$s3rver" --address 127.0.0.1 --port "$port" --directory "$work/s3" --silent \
-    --no-vhost-buckets --configure-bucket "$bucket" & server=$!
+    --no-vhost-buckets --configure-bucket "$bucket" >/dev/null & server=$!
 for _ in $(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
 
 # rclone through environment configuration; a CA bundle variable breaks its plain-http endpoint.
