@@ -52,7 +52,9 @@ internal sealed partial class FileCopier
             var parts = item.Length == 0 ? 1 : (int)Math.Min(int.MaxValue, (item.Length + _partSize - 1) / _partSize);
             _parallel = _ranged && item.Length >= _options.ParallelPartThreshold && parts > 1 && _options.PartParallelism > 1;
             _partsDone = new bool[_parallel ? parts : 0];
-            _hashParts = _options.VerifyChecksum;
+            // Parts are hashed as they arrive unless the source has a plain MD5: then one read-back of the whole file
+            // (as cheap as hashing the parts) is compared with it.
+            _hashParts = _options.VerifyChecksum && NativeMd5() is null;
             _partHashes = new string?[_partsDone.Length];
         }
 
