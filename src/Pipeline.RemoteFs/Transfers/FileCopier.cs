@@ -103,6 +103,7 @@ internal sealed partial class FileCopier
         using var hash = _options.VerifyChecksum ? Checksums.Create(_options.ChecksumAlgorithm) : null;
         using var multipart = _options.VerifyChecksum && _options.ChecksumAlgorithm == ChecksumAlgorithm.Md5 ? S3MultipartETag.For(destination) : null;
         long written;
+        string? committedETag;
         await using (var output = await destination.OpenWriteAsync(destinationPath,
             new WriteOptions { Overwrite = _options.Overwrite, CreateParents = true, ExpectedLength = _options.Gzip == GzipMode.None ? item.Length : null },
             cancellationToken).ConfigureAwait(false))
@@ -117,12 +118,17 @@ internal sealed partial class FileCopier
             if (source is LocalFileSystem)
                 await CheckUnchangedAsync(source, item, cancellationToken).ConfigureAwait(false);
             await output.CommitAsync(cancellationToken).ConfigureAwait(false);
+            committedETag = (output as S3.S3WriteStream)?.CommittedETag?.Trim('"');
         }
         FileChecksum? checksum = null;
         if (hash is not null)
         {
             var expected = Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
-            checksum = multipart?.Parts > 1
+            // S3 answers the upload with the ETag it computed from what it received: when it is the MD5 (or the
+            // multipart ETag) of what was sent, the upload is verified without another request.
+            checksum = committedETag is not null && multipart is not null && multipart.Matches(committedETag, expected)
+                ? new FileChecksum(ChecksumAlgorithm.Md5, expected, Native: true)
+                : multipart?.Parts > 1
                 ? await multipart.VerifyAsync(destination, destinationPath, expected, item.Path, cancellationToken).ConfigureAwait(false)
                 : await VerifyRemoteAsync(destination, destinationPath, expected, item.Path, cancellationToken).ConfigureAwait(false);
         }

@@ -41,13 +41,27 @@ internal sealed class S3MultipartETag : IDisposable
         }
     }
 
+    /// <summary>Whether <paramref name="etag"/> (unquoted) is what S3 gives these bytes: their MD5 for one PutObject,
+    /// the multipart ETag otherwise. Call once, after the last byte.</summary>
+    public bool Matches(string etag, string wholeMd5) =>
+        _total < _partSize ? string.Equals(etag, wholeMd5, StringComparison.OrdinalIgnoreCase)
+            : string.Equals(etag, Expected(), StringComparison.OrdinalIgnoreCase);
+
+    private string? _expected;
+
+    private string Expected()
+    {
+        if (_expected is not null) return _expected;
+        if (_inPart > 0) _parts.AppendData(_part.GetHashAndReset());
+        _inPart = 0;
+        return _expected = $"{Convert.ToHexString(_parts.GetHashAndReset()).ToLowerInvariant()}-{Parts}";
+    }
+
     /// <summary>Compares the object's ETag with the prediction; when they differ (a server that computes ETags
     /// otherwise) the object is read back and hashed.</summary>
     public async Task<FileChecksum> VerifyAsync(IRemoteFileSystem destination, string path, string wholeMd5, string sourcePath, CancellationToken cancellationToken)
     {
-        if (_inPart > 0) _parts.AppendData(_part.GetHashAndReset());
-        _inPart = 0;
-        var expected = $"{Convert.ToHexString(_parts.GetHashAndReset()).ToLowerInvariant()}-{Parts}";
+        var expected = Expected();
         var item = await destination.StatAsync(path, cancellationToken).ConfigureAwait(false);
         if (string.Equals(item?.ETag?.Trim('"'), expected, StringComparison.OrdinalIgnoreCase))
             return new FileChecksum(ChecksumAlgorithm.Md5, wholeMd5, Native: true);

@@ -11,7 +11,9 @@ public sealed record TransferFailure(string SourcePath, string DestinationPath, 
 /// <param name="SourcePath">The source file.</param>
 /// <param name="DestinationPath">The destination file.</param>
 /// <param name="Bytes">Bytes written to the destination.</param>
-/// <param name="Checksum">The verified checksum, when verification was on.</param>
+/// <param name="Checksum">The verified checksum, when verification was on: the MD5 of what was sent (native when the
+/// backend's own hash confirmed it), or for a parallel download of an S3 multipart object its multipart ETag
+/// (<c>md5-N</c>), matched part by part.</param>
 public sealed record TransferredFile(string SourcePath, string DestinationPath, long Bytes, FileChecksum? Checksum);
 
 /// <summary>What a transfer or a sync did.</summary>

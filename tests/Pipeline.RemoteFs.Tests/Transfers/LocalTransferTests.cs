@@ -85,4 +85,24 @@ public sealed class LocalTransferTests : IDisposable
         Assert.False(File.Exists(destination));
         Assert.Empty(Directory.GetFiles(Path.Combine(_root, "out")));
     }
+
+    [Fact]
+    public async Task Every_file_is_tried_and_each_failure_is_listed_unless_stop_on_error_is_set()
+    {
+        for (var i = 0; i < 6; i++) Write($"src/f{i}.txt", $"file {i}");
+        Write("dst/f1.txt", "exists");
+        Write("dst/f4.txt", "exists");
+        var all = await new RemoteTransfer(new TransferOptions { Parallelism = 1 }).CopyAsync(_fs, Path.Combine(_root, "src"), _fs, Path.Combine(_root, "dst"));
+        Assert.Equal(4, all.Files);
+        Assert.Equal(["f1.txt", "f4.txt"], all.Failures.Select(f => Path.GetFileName(f.SourcePath)));
+        Assert.All(all.Failures, f => Assert.Equal(RemoteErrorKind.Conflict, f.Error.Kind));
+        var error = Assert.Throws<RemoteFsException>(all.ThrowIfFailed);
+        Assert.StartsWith("2 files failed; the first:", error.Message);
+
+        foreach (var copied in new[] { 0, 2, 3, 5 }) File.Delete(Path.Combine(_root, $"dst/f{copied}.txt"));
+        var stopped = await new RemoteTransfer(new TransferOptions { Parallelism = 1, StopOnError = true }).CopyAsync(_fs, Path.Combine(_root, "src"), _fs, Path.Combine(_root, "dst"));
+        Assert.Equal("f1.txt", Path.GetFileName(Assert.Single(stopped.Failures).SourcePath));
+        Assert.Equal(1, stopped.Files);
+        Assert.False(File.Exists(Path.Combine(_root, "dst/f5.txt")));
+    }
 }

@@ -120,8 +120,16 @@ public sealed class ReadRecordingFileSystem(IRemoteFileSystem inner) : IRemoteFi
     public System.Collections.Concurrent.ConcurrentQueue<(string Path, long Offset, long? Length)> Reads { get; } = new();
     public RemoteEndpoint Endpoint => inner.Endpoint;
     public RemoteCapabilities Capabilities => inner.Capabilities;
-    public IAsyncEnumerable<RemoteItem> ListAsync(string path, ListOptions? options = null, CancellationToken cancellationToken = default) => inner.ListAsync(path, options, cancellationToken);
-    public Task<RemoteItem?> StatAsync(string path, CancellationToken cancellationToken = default) => inner.StatAsync(path, cancellationToken);
+    /// <summary>Rewrites the items the real file system reports (to show what another server would report).</summary>
+    public Func<RemoteItem, RemoteItem> Reported { get; init; } = item => item;
+
+    public async IAsyncEnumerable<RemoteItem> ListAsync(string path, ListOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await foreach (var item in inner.ListAsync(path, options, cancellationToken)) yield return Reported(item);
+    }
+
+    public async Task<RemoteItem?> StatAsync(string path, CancellationToken cancellationToken = default) =>
+        await inner.StatAsync(path, cancellationToken) is { } item ? Reported(item) : null;
 
     public Task<Stream> OpenReadAsync(string path, long offset = 0, long? length = null, CancellationToken cancellationToken = default)
     {
