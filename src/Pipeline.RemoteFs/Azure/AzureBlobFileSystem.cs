@@ -27,7 +27,36 @@ internal sealed class AzureBlobFileSystem : IRemoteFileSystem
     public RemoteCapabilities Capabilities => RemoteCapabilities.RangedRead | RemoteCapabilities.ServerSideCopy | RemoteCapabilities.NativeChecksum;
 
     /// <summary>The path within the container, '/'-rooted and normalized.</summary>
-    private string Resolve(string path) => RemotePath.Combine(_settings.BasePath, path);
+    /// <summary>
+    /// The path within the container. Callers that work with URIs pass the URI's path, which starts with the
+    /// container (<c>/exports/day/a.csv</c> for <c>az://account/exports/day/a.csv</c>): the container is taken off.
+    /// Any other absolute path is within the container already; a relative one is below the endpoint's base path.
+    /// </summary>
+    private string Resolve(string path) => IsUriPath(path)
+        ? RemotePath.Normalize(path.Length == Container.Length + 1 ? "/" : path[(Container.Length + 1)..])
+        : RemotePath.Combine(_settings.BasePath, path);
+
+    /// <summary>Whether a path given by a caller is a URI path (starts with the container's name).</summary>
+    private bool IsUriPath(string path) =>
+        path.Length > Container.Length && path[0] == '/' &&
+        string.CompareOrdinal(path, 1, Container, 0, Container.Length) == 0 &&
+        (path.Length == Container.Length + 1 || path[Container.Length + 1] == '/');
+
+    /// <summary>An item's path in the caller's terms: a URI path again when the caller gave one.</summary>
+    private RemoteItem Outward(RemoteItem item, bool uriPath) =>
+        uriPath ? item with { Path = RemotePath.Normalize("/" + Container + item.Path) } : item;
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<RemoteItem> ListAsync(string path, ListOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var uriPath = IsUriPath(path);
+        await foreach (var item in ListWithinAsync(path, options, cancellationToken).ConfigureAwait(false))
+            yield return Outward(item, uriPath);
+    }
+
+    /// <inheritdoc />
+    public async Task<RemoteItem?> StatAsync(string path, CancellationToken cancellationToken = default) =>
+        await StatWithinAsync(path, cancellationToken).ConfigureAwait(false) is { } item ? Outward(item, IsUriPath(path)) : null;
 
     /// <summary>The blob name of a file path (no leading '/').</summary>
     private string BlobName(string path, string operation)
@@ -45,7 +74,7 @@ internal sealed class AzureBlobFileSystem : IRemoteFileSystem
         return full == "/" ? "" : full[1..] + "/";
     }
 
-    public async IAsyncEnumerable<RemoteItem> ListAsync(string path, ListOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    private async IAsyncEnumerable<RemoteItem> ListWithinAsync(string path, ListOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         options ??= new ListOptions();
         var prefix = DirectoryPrefix(path);
@@ -88,7 +117,7 @@ internal sealed class AzureBlobFileSystem : IRemoteFileSystem
     private static RemoteItem ToItem(AzureBlobItem blob) =>
         new("/" + blob.Name, false, blob.Length, blob.LastModified) { ETag = blob.ETag };
 
-    public async Task<RemoteItem?> StatAsync(string path, CancellationToken cancellationToken = default)
+    private async Task<RemoteItem?> StatWithinAsync(string path, CancellationToken cancellationToken)
     {
         var full = Resolve(path);
         if (full == "/")

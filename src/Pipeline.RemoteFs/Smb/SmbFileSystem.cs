@@ -41,7 +41,24 @@ public sealed class SmbFileSystem : IRemoteFileSystem
         return $"SMB {SmbConnection.DialectName(c.Dialect)}, {security}";
     }
 
-    internal string Resolve(string path) => RemotePath.Combine(Settings.BasePath, path);
+    /// <summary>
+    /// The path within the share. Callers that work with URIs pass the URI's path, which starts with the share
+    /// (<c>/data/in/a.csv</c> for <c>smb://host/data/in/a.csv</c>): the share is taken off. Any other absolute path
+    /// is within the share already; a relative one is below the endpoint's base path.
+    /// </summary>
+    internal string Resolve(string path) => IsUriPath(path)
+        ? RemotePath.Normalize(path.Length == Settings.Share.Length + 1 ? "/" : path[(Settings.Share.Length + 1)..])
+        : RemotePath.Combine(Settings.BasePath, path);
+
+    /// <summary>Whether a path given by a caller is a URI path (starts with the share's name).</summary>
+    private bool IsUriPath(string path) =>
+        path.Length > Settings.Share.Length && path[0] == '/' &&
+        string.Compare(path, 1, Settings.Share, 0, Settings.Share.Length, StringComparison.OrdinalIgnoreCase) == 0 &&
+        (path.Length == Settings.Share.Length + 1 || path[Settings.Share.Length + 1] == '/');
+
+    /// <summary>An item's path in the caller's terms: a URI path again when the caller gave one.</summary>
+    private RemoteItem Outward(RemoteItem item, bool uriPath) =>
+        uriPath ? item with { Path = RemotePath.Normalize("/" + Settings.Share + item.Path) } : item;
 
     /// <summary>Runs <paramref name="action"/> on the shared connection, again on a new one when the connection
     /// dropped, and turns failures into typed errors.</summary>
@@ -78,6 +95,7 @@ public sealed class SmbFileSystem : IRemoteFileSystem
     public async IAsyncEnumerable<RemoteItem> ListAsync(string path, ListOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         options ??= new ListOptions();
+        var uriPath = IsUriPath(path);
         var root = Resolve(path);
         var glob = options.Filter is null ? null : Glob.Compile(options.Filter, ignoreCase: true);
         // A plain name pattern goes to the server (QUERY_DIRECTORY wildcards); anything richer is matched here.
@@ -106,7 +124,7 @@ public sealed class SmbFileSystem : IRemoteFileSystem
                 if (item.IsDirectory && options.Recursive) pending.Enqueue(item.Path);
                 if (item.IsDirectory && !options.IncludeDirectories) continue;
                 if (glob is not null && !glob.IsMatch(Relative(root, item.Path))) continue;
-                yield return item;
+                yield return Outward(item, uriPath);
             }
         }
     }
@@ -136,7 +154,8 @@ public sealed class SmbFileSystem : IRemoteFileSystem
     public Task<RemoteItem?> StatAsync(string path, CancellationToken cancellationToken = default)
     {
         var full = Resolve(path);
-        return WithConnectionAsync("Stat", full, c => StatAsync(c, full, cancellationToken), cancellationToken);
+        var uriPath = IsUriPath(path);
+        return WithConnectionAsync("Stat", full, async c => await StatAsync(c, full, cancellationToken).ConfigureAwait(false) is { } item ? Outward(item, uriPath) : null, cancellationToken);
     }
 
     private static async Task<RemoteItem?> StatAsync(SmbConnection c, string full, CancellationToken cancellationToken)

@@ -44,6 +44,24 @@ public sealed class AzureBlobOperationsTests(AzuriteFixture azurite, ITestOutput
     }
 
     [AzuriteFact]
+    public async Task A_uri_path_that_starts_with_the_container_names_the_same_blob_as_the_path_within_it()
+    {
+        var container = NewContainer();
+        var (provider, fs) = await ConnectAsync(container);
+        using var _ = provider;
+        await using var __ = fs;
+
+        // What steps and cmdlets pass for az://account/CONTAINER/in/a.txt.
+        await Upload(fs, $"/{container}/in/a.txt", Encoding.UTF8.GetBytes("uri"));
+
+        Assert.Equal("uri", Encoding.UTF8.GetString(await Download(fs, "/in/a.txt")));
+        Assert.Equal($"/{container}/in/a.txt", (await fs.StatAsync($"/{container}/in/a.txt"))?.Path);
+        Assert.Equal("/in/a.txt", (await fs.StatAsync("/in/a.txt"))?.Path);
+        Assert.Equal([$"/{container}/in/a.txt"], (await ToList(fs.ListAsync($"/{container}/in"))).Select(i => i.Path));
+        Assert.Equal(["/in"], (await ToList(fs.ListAsync("/"))).Select(i => i.Path));
+    }
+
+    [AzuriteFact]
     public async Task Upload_stat_read_list_copy_move_and_delete_work()
     {
         var (provider, fs) = await ConnectAsync();
