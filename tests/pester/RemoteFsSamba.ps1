@@ -12,7 +12,6 @@ function Get-SambaMissingReason {
     if (-not $IsLinux) { return 'the Samba tests run on Linux' }
     if (-not (Test-Path $script:SmbdPath)) { return "$script:SmbdPath is missing (run .ci/provision.d/samba.sh)" }
     if (-not (Test-Path $script:PdbeditPath)) { return "$script:PdbeditPath is missing (run .ci/provision.d/samba.sh)" }
-    if (-not (Get-Command setsid -CommandType Application -ErrorAction SilentlyContinue)) { return 'setsid (util-linux) is missing' }
     if ((id -u) -ne '0') { return 'smbd needs root to serve a share as the test user' }
     if (-not (Select-String -Path /etc/passwd -Pattern "^$($script:SmbUser):" -Quiet)) { return "the account '$script:SmbUser' is missing (run .ci/provision.d/samba.sh)" }
     $null
@@ -75,9 +74,8 @@ smb encrypt = required
     $added = "$($script:SmbPassword)`n$($script:SmbPassword)`n" | & $script:PdbeditPath -s $config -a -u $script:SmbUser -t 2>&1
     if ($LASTEXITCODE -ne 0) { throw "pdbedit could not add $($script:SmbUser): $added" }
     $log = Join-Path $root 'smbd.log'
-    # setsid: smbd signals its whole process group when it stops, which must not include this PowerShell.
-    $process = Start-Process -FilePath (Get-Command setsid -CommandType Application | Select-Object -First 1).Source `
-        -ArgumentList $script:SmbdPath, '--foreground', '--debug-stdout', '-s', $config `
+    # smbd --foreground makes itself a session leader (setsid), so the group it signals on exit never holds this PowerShell.
+    $process = Start-Process -FilePath $script:SmbdPath -ArgumentList '--foreground', '--debug-stdout', '-s', $config `
         -RedirectStandardOutput $log -RedirectStandardError (Join-Path $root 'stderr.log') -PassThru
     Wait-TestServerPort $process $port 'smbd' $log
     [pscustomobject]@{
