@@ -10,7 +10,7 @@ public sealed class BuiltInStepTypesTests
         var names = BuiltInStepTypes.Create().Select(h => h.Info.Name).ToArray();
 
         Assert.Equal(
-            ["file.copy", "file.move", "file.delete", "file.list", "file.compress", "file.decompress", "file.checksum", "process.run", "log"],
+            ["file.copy", "file.move", "file.delete", "file.list", "file.compress", "file.decompress", "file.checksum", "process.run", "log", "sql.read", "sql.write", "sql"],
             names);
     }
 
@@ -47,11 +47,11 @@ public sealed class BuiltInStepTypesTests
     }
 
     [Fact]
-    public void Only_file_list_produces_records_and_none_consumes_them()
+    public void File_list_and_the_sql_types_produce_records_and_sql_types_consume_them()
     {
         var infos = BuiltInStepTypes.Create().Select(h => h.Info).ToList();
 
-        Assert.Equal(["file.list"], infos.Where(i => i.ProducesRecords).Select(i => i.Name));
-        Assert.DoesNotContain(infos, i => i.ConsumesRecords);
+        Assert.Equal(["file.list", "sql.read", "sql"], infos.Where(i => i.ProducesRecords).Select(i => i.Name));
+        Assert.Equal(["sql.write", "sql"], infos.Where(i => i.ConsumesRecords).Select(i => i.Name));
     }
 }
