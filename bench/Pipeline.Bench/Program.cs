@@ -23,8 +23,23 @@ PipelineDefinition Chain() => new()
     Steps = Enumerable.Range(0, steps).Select(i => new StepDefinition { Id = "s" + i, Type = "noop", DependsOn = i == 0 ? [] : ["s" + (i - 1)] }).ToArray(),
 };
 
-// Warm up the JIT on a small graph so the figures show the engine, not compilation.
-await executor.RunAsync(new RunRequest { Definition = new PipelineDefinition { PipelineId = "warm", Steps = [new StepDefinition { Id = "a", Type = "noop" }] } });
+// Warm up the JIT (tiered compilation promotes hot methods after some calls) on small graphs of both shapes in
+// both modes, so that the first case measured pays for compilation no more than the last.
+foreach (var warmParallel in new[] { false, true })
+{
+    await executor.RunAsync(new RunRequest
+    {
+        Definition = new PipelineDefinition { PipelineId = "warm", Steps = Enumerable.Range(0, 500).Select(i => new StepDefinition { Id = "w" + i, Type = "noop" }).ToArray() },
+        Parallel = warmParallel,
+        ThrottleLimit = 4,
+    });
+    await executor.RunAsync(new RunRequest
+    {
+        Definition = new PipelineDefinition { PipelineId = "warm", Steps = Enumerable.Range(0, 500).Select(i => new StepDefinition { Id = "w" + i, Type = "noop", DependsOn = i == 0 ? [] : ["w" + (i - 1)] }).ToArray() },
+        Parallel = warmParallel,
+        ThrottleLimit = 4,
+    });
+}
 
 Console.WriteLine($"Scheduling overhead, {steps:N0} no-op steps ({Environment.ProcessorCount} cores, .NET {Environment.Version})");
 Console.WriteLine();

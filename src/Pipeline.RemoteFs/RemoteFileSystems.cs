@@ -17,6 +17,7 @@ public sealed class RemoteFileSystems
         registry.Register(new Ftp.FtpFileSystemProvider());
         registry.Register(new Azure.AzureBlobFileSystemProvider());
         registry.Register(new S3.S3FileSystemProvider());
+        registry.Register(new Smb.SmbFileSystemProvider());
         return registry;
     }
 

@@ -99,7 +99,7 @@ public sealed partial class PipelineExecutor
             await _recorder.CompleteAsync().ConfigureAwait(false);
             var status = cancelled ? RunStatus.Cancelled : failed ? RunStatus.Failed : RunStatus.Succeeded;
             var endedAt = _time.GetUtcNow();
-            var error = cancelled ? "The run was cancelled." : _firstError;
+            var error = cancelled ? StopReason ?? "The run was cancelled." : _firstError;
             if (store is not null)
                 await store.FinishRunAsync(RunId, status, endedAt, error, CancellationToken.None).ConfigureAwait(false);
             var steps = _states.Select(ToResult).ToArray();
@@ -165,7 +165,11 @@ public sealed partial class PipelineExecutor
             return StepInputs.PortOf(input) is { } port ? state.Ports.GetValueOrDefault(port) : state.Output;
         }
 
-        private bool HasRealInputs(StepState state) => state.Planned.Definition.Inputs.Count > 0;
+        /// <summary>Whether records stream into the step while it runs: from a step of the run, or from the caller.
+        /// Such a step runs alongside its producers, outside the throttle. A step that would read the caller's records
+        /// when the caller gives none reads nothing and waits for a slot like any other.</summary>
+        private bool HasRealInputs(StepState state) =>
+            state.Planned.Definition.Inputs.Any(i => _request.Input is not null || _plan.Contains(StepInputs.ProducerOf(i)));
 
         // ----- records -----
 
@@ -293,7 +297,9 @@ public sealed partial class PipelineExecutor
                 return;
             }
             _rerun = _states.Where(s => !_carried.ContainsKey(s.Planned.Id)).Select(s => s.Planned.Index).ToHashSet();
-            // Records are not kept between runs: a producer feeding a step that reruns must rerun too.
+            // Records are not kept between runs: a producer feeding a step that reruns must rerun too. And a step
+            // after one that reruns runs again after it: a cleanup (trigger all_done) that ran after the failure
+            // must also run after the retry.
             var changed = true;
             while (changed)
             {
@@ -302,6 +308,8 @@ public sealed partial class PipelineExecutor
                 {
                     foreach (var producer in InputUpstream(_states[index]))
                         changed |= _rerun.Add(producer);
+                    foreach (var downstream in _states[index].Planned.Downstream)
+                        changed |= _rerun.Add(downstream);
                 }
             }
         }

@@ -116,7 +116,12 @@ public sealed partial class PipelineExecutor
             : await request.Store.AcquireLockAsync(definition.PipelineId, runId, definition.Concurrency, cancellationToken).ConfigureAwait(false);
 
         var run = new Run(this, request, plan, scope, runId, startedAt, carried, resumedRuns, events);
-        return await run.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        // A run whose slot another run took over (this process stopped heart-beating for too long: suspended,
+        // frozen) must stop, or two runs would write the same outputs.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, runLock?.Lost ?? CancellationToken.None);
+        using var lost = runLock?.Lost.Register(() => run.StopReason =
+            $"The run was stopped: another run of '{definition.PipelineId}' took over its slot because this process had stopped heart-beating (it was suspended or frozen).");
+        return await run.ExecuteAsync(stop.Token).ConfigureAwait(false);
     }
 
     /// <summary>The state of one run while it executes.</summary>
@@ -151,6 +156,9 @@ public sealed partial class PipelineExecutor
         public string RunId { get; }
 
         public DateTimeOffset StartedAt { get; }
+
+        /// <summary>Why the run was stopped, when it was not the caller who cancelled it.</summary>
+        public string? StopReason { get; set; }
 
         private PipelineDefinition Definition => _plan.Definition;
 

@@ -138,6 +138,8 @@ public sealed class InvokePipelineCommand : PSCmdlet, IDisposable
             OutputStep = OutputStep,
             Store = _store,
             WorkingDirectory = definition?.SourcePath is null ? location : null,
+            // Steps reach remote URIs with the credentials and settings of the session Connect-RemoteFs opened.
+            ConnectionOptions = Pipeline.PowerShell.Remote.RemoteFsSessions.ConnectionOptionsFor,
         };
         _invocation = new PipelineInvocation(this, _queue, streams, MyInvocation.ExpectingInput);
         _invocation.Start(executor, request, _log is null ? streams : new CompositeEventSink(streams, _log));

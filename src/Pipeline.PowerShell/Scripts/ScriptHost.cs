@@ -37,7 +37,7 @@ internal sealed class ScriptHost : IDisposable
         var usingValues = script.Usings.Any
             ? await _queue.InvokeAsync(() => ReadUsingValues(script.Usings), cancellationToken).ConfigureAwait(false)
             : null;
-        return await RunPooledAsync(script, batch, usingValues, cancellationToken).ConfigureAwait(false);
+        return await RunPooledAsync(script, usingValues, batch, cancellationToken).ConfigureAwait(false);
     }
 
     public void Dispose()
@@ -80,74 +80,28 @@ internal sealed class ScriptHost : IDisposable
     private Dictionary<string, object?> ReadUsingValues(UsingVariables usings) =>
         usings.Names.ToDictionary(kv => kv.Value, kv => (object?)_cmdlet.SessionState.PSVariable.GetValue(kv.Key));
 
-    private async Task<List<ScriptRow>> RunPooledAsync(ScriptSource script, RecordBatch? batch, Dictionary<string, object?>? usingValues, CancellationToken cancellationToken)
+    private async Task<List<ScriptRow>> RunPooledAsync(ScriptSource script, Dictionary<string, object?>? usingValues, RecordBatch? batch, CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        var pool = _pool!.Value;
-        var runspace = pool.Rent();
-        try
+        var result = await _pool!.Value.RunAsync(script.Usings.Text, usingValues, batch is null ? null : RecordObjects.ToObjects(batch), cancellationToken).ConfigureAwait(false);
+        var output = result.Output;
+        var rows = new List<ScriptRow>(output.Count);
+        foreach (var item in output)
         {
-            if (usingValues is not null)
+            switch (item is PSObject wrapped ? wrapped.BaseObject : item)
             {
-                foreach (var (name, value) in usingValues) runspace.SessionStateProxy.SetVariable(name, value);
+                case ErrorRecord error: _queue.Post(() => _cmdlet.WriteError(error)); break;
+                case WarningRecord warning: _queue.Post(() => _cmdlet.WriteWarning(warning.Message)); break;
+                case VerboseRecord verbose: _queue.Post(() => _cmdlet.WriteVerbose(verbose.Message)); break;
+                case DebugRecord debug: _queue.Post(() => _cmdlet.WriteDebug(debug.Message)); break;
+                case InformationRecord information: _queue.Post(() => _cmdlet.WriteInformation(information)); break;
+                case null: break;
+                default:
+                    if (RecordObjects.TryGetFields(PSObject.AsPSObject(item), out var names, out var values)) rows.Add(new ScriptRow(names, values));
+                    break;
             }
-            using var ps = System.Management.Automation.PowerShell.Create();
-            ps.Runspace = runspace;
-            PSDataCollection<PSObject>? input = null;
-            if (batch is null)
-            {
-                ps.AddScript(script.Usings.Text, useLocalScope: true);
-            }
-            else
-            {
-                ps.AddCommand("Microsoft.PowerShell.Core\\ForEach-Object", useLocalScope: true).AddParameter("Process", ScriptBlock.Create(script.Usings.Text));
-                input = new PSDataCollection<PSObject>(RecordObjects.ToObjects(batch));
-                input.Complete();
-            }
-            using var stop = cancellationToken.Register(() =>
-            {
-                try
-                {
-                    ps.BeginStop(null, null);
-                }
-                catch (InvalidOperationException)
-                {
-                    // not running (yet or any more)
-                }
-            });
-            PSDataCollection<PSObject> output;
-            try
-            {
-                var started = input is null ? ps.BeginInvoke() : ps.BeginInvoke(input);
-                output = await Task.Factory.FromAsync(started, ps.EndInvoke).ConfigureAwait(false);
-            }
-            catch (PipelineStoppedException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
-            catch (RuntimeException ex)
-            {
-                Forward(ps.Streams);
-                throw ScriptErrors.ToStepException(ex, script.FirstLine - 1);
-            }
-            cancellationToken.ThrowIfCancellationRequested();
-            Forward(ps.Streams);
-            var rows = new List<ScriptRow>(output.Count);
-            Collect(output, rows);
-            return rows;
         }
-        finally
-        {
-            pool.Return(runspace);
-        }
-    }
-
-    private void Forward(PSDataStreams streams)
-    {
-        foreach (var error in streams.Error) _queue.Post(() => _cmdlet.WriteError(error));
-        foreach (var warning in streams.Warning) _queue.Post(() => _cmdlet.WriteWarning(warning.Message));
-        foreach (var verbose in streams.Verbose) _queue.Post(() => _cmdlet.WriteVerbose(verbose.Message));
-        foreach (var information in streams.Information) _queue.Post(() => _cmdlet.WriteInformation(information));
+        if (result.Error is { } failure) throw ScriptErrors.ToStepException(failure, script.FirstLine - 1);
+        return rows;
     }
 
     private static void Collect(IEnumerable<PSObject> output, List<ScriptRow> rows)

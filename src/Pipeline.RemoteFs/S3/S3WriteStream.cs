@@ -39,6 +39,10 @@ internal sealed class S3WriteStream : RemoteWriteStream
 
     public override string Path { get; }
 
+    /// <summary>The ETag the server gave the committed object (its MD5, or the multipart ETag), so a transfer can
+    /// verify the upload without another request.</summary>
+    internal string? CommittedETag { get; private set; }
+
     /// <summary>The multipart upload's id once content outgrew one part, for tests and diagnostics.</summary>
     internal string? UploadId => _uploadId;
 
@@ -132,7 +136,8 @@ internal sealed class S3WriteStream : RemoteWriteStream
                 InputStream = new MemoryStream(_buffer ?? [], 0, _filled, writable: false),
                 UseChunkEncoding = false,
             };
-            await _fileSystem.CallAsync("Upload", _key, ct => _client.PutObjectAsync(put, ct), cancellationToken).ConfigureAwait(false);
+            var response = await _fileSystem.CallAsync("Upload", _key, ct => _client.PutObjectAsync(put, ct), cancellationToken).ConfigureAwait(false);
+            CommittedETag = response.ETag;
             _committed = true;
             return;
         }
@@ -147,7 +152,8 @@ internal sealed class S3WriteStream : RemoteWriteStream
             throw failed.Exception!.InnerException!;
         }
         var complete = new CompleteMultipartUploadRequest { BucketName = _settings.Bucket, Key = _key, UploadId = _uploadId, PartETags = [.. parts] };
-        await _fileSystem.CallAsync("Complete upload", _key, ct => _client.CompleteMultipartUploadAsync(complete, ct), cancellationToken).ConfigureAwait(false);
+        var completed = await _fileSystem.CallAsync("Complete upload", _key, ct => _client.CompleteMultipartUploadAsync(complete, ct), cancellationToken).ConfigureAwait(false);
+        CommittedETag = completed.ETag;
         _committed = true;
     }
 

@@ -44,6 +44,36 @@ public sealed class ResumeAndLockTests : IAsyncLifetime
         """;
 
     [Fact]
+    public async Task Resume_runs_again_a_cleanup_that_ran_after_the_failure()
+    {
+        var executor = new PipelineExecutor(Registry(_test));
+        var definition = DefinitionLoader.LoadText("""
+            pipeline_id: cleaned
+            steps:
+              - id: fetch
+                type: test.step
+              - id: load
+                type: test.step
+                depends_on: [fetch]
+                with: { fail_times: "1" }
+              - id: cleanup
+                type: test.step
+                depends_on: [load]
+                trigger: all_done
+            """, executor.Registry, Path.Combine(_dir, "cleaned.yml"));
+
+        var first = await executor.RunAsync(new RunRequest { Definition = definition, Store = _store });
+        var second = await executor.RunAsync(new RunRequest { ResumeRunId = first.RunId, Store = _store });
+
+        Assert.Equal(RunStatus.Succeeded, first.Steps.Single(s => s.StepId == "cleanup").Status);
+        Assert.Equal(RunStatus.Succeeded, second.Status);
+        Assert.True(second.Steps.Single(s => s.StepId == "fetch").Resumed);
+        Assert.False(second.Steps.Single(s => s.StepId == "cleanup").Resumed);
+        Assert.Equal(2, _test.Journal.Count(e => e == "start:cleanup"));
+        Assert.Equal(1, _test.Journal.Count(e => e == "start:fetch"));
+    }
+
+    [Fact]
     public async Task Resume_reruns_only_what_did_not_succeed_with_the_original_variables()
     {
         var executor = new PipelineExecutor(Registry(_test));

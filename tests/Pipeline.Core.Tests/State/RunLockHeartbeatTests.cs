@@ -142,3 +142,36 @@ public sealed class RunLockHeartbeatTests : IDisposable
         Assert.Equal(0, time.ArmedTimers);
     }
 }
+
+public sealed class LostLockRunTests : IDisposable
+{
+    private readonly TempStoreDirectory _directory = new();
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task A_run_whose_slot_was_taken_over_stops_and_says_why()
+    {
+        var holderTime = new ManualTimeProvider();
+        var contenderTime = new ManualTimeProvider();
+        await using var holderStore = new SqliteRunStore(_directory.DatabasePath, holderTime, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30));
+        await using var contenderStore = new SqliteRunStore(_directory.DatabasePath, contenderTime, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30));
+        var test = new TestStep();
+        var executor = new Pipeline.Core.Execution.PipelineExecutor(Pipelines.Registry(test), holderTime);
+
+        var run = executor.RunAsync(new Pipeline.Core.Execution.RunRequest
+        {
+            Definition = Pipelines.Definition(Pipelines.Step("wait", with: new() { ["block"] = "true" })) with { PipelineId = "nightly" },
+            Store = holderStore,
+        });
+        await test.StartedSignal("wait").Task.WaitAsync(TimeSpan.FromMinutes(1));
+        contenderTime.Advance(TimeSpan.FromMinutes(1));
+        await using var taken = await contenderStore.AcquireLockAsync("nightly", "run-b", 1);
+        await holderTime.WaitForTimersAsync();
+        holderTime.Advance(TimeSpan.FromSeconds(5));
+        var result = await run.WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(RunStatus.Cancelled, result.Status);
+        Assert.Contains("took over its slot", result.Error);
+    }
+}

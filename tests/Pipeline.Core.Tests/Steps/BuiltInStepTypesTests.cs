@@ -9,9 +9,12 @@ public sealed class BuiltInStepTypesTests
     {
         var names = BuiltInStepTypes.Create().Select(h => h.Info.Name).ToArray();
 
-        Assert.Equal(
-            ["file.copy", "file.move", "file.delete", "file.list", "file.compress", "file.decompress", "file.checksum", "process.run", "log", "sql.read", "sql.write", "sql"],
-            names);
+        Assert.Equal(names.Length, names.Distinct().Count());
+        Assert.Superset(new HashSet<string>(
+            ["file.copy", "file.move", "file.delete", "file.list", "file.compress", "file.decompress", "file.checksum", "process.run", "log",
+             "filter", "select", "derive", "sort", "distinct", "join", "aggregate", "union", "split", "limit", "lookup", "validate",
+             "remote.upload", "remote.download", "remote.list", "remote.delete", "remote.move", "remote.sync",
+             "sql.read", "sql.write", "sql"]), new HashSet<string>(names));
     }
 
     [Fact]
@@ -47,11 +50,16 @@ public sealed class BuiltInStepTypesTests
     }
 
     [Fact]
-    public void File_list_and_the_sql_types_produce_records_and_sql_types_consume_them()
+    public void File_list_produces_records_and_the_transforms_read_and_write_them()
     {
-        var infos = BuiltInStepTypes.Create().Select(h => h.Info).ToList();
+        var infos = BuiltInStepTypes.Create().Select(h => h.Info).ToDictionary(i => i.Name);
 
-        Assert.Equal(["file.list", "sql.read", "sql"], infos.Where(i => i.ProducesRecords).Select(i => i.Name));
-        Assert.Equal(["sql.write", "sql"], infos.Where(i => i.ConsumesRecords).Select(i => i.Name));
+        Assert.True(infos["file.list"].ProducesRecords && infos["remote.list"].ProducesRecords);
+        Assert.False(infos["file.copy"].ConsumesRecords || infos["file.copy"].ProducesRecords);
+        foreach (var name in new[] { "filter", "select", "derive", "sort", "distinct", "join", "aggregate", "union", "split", "limit", "lookup", "validate" })
+            Assert.True(infos[name].ConsumesRecords && infos[name].ProducesRecords, name);
+        Assert.True(infos["sql.read"].ProducesRecords && !infos["sql.read"].ConsumesRecords);
+        Assert.True(infos["sql.write"].ConsumesRecords && !infos["sql.write"].ProducesRecords);
+        Assert.True(infos["sql"].ConsumesRecords && infos["sql"].ProducesRecords);
     }
 }

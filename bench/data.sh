@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Data benchmark (issue #3): generate a CSV of N orders (default 10,000,000, about 0.55 GB) and run the same jobs
+# through the engine (a YAML pipeline run by PipelineExecutor), pandas, Miller and awk on the same file in the same
+# run, printing wall time, rows/s and peak memory (max RSS from /usr/bin/time -v) side by side.
+#   jobs: fd  = read -> filter (amount > 500) -> derive (amount_with_tax = amount * 1.2) -> write
+#         fda = read -> filter -> derive -> aggregate (by country: count, sum) -> write
+#         rw  = read -> write (the CSV path alone)
+# Needs python3-pandas, miller and GNU time (.ci/provision.d/bench-data.sh).
+# Usage: bench/data.sh [rows, default 10000000] [jobs, default "rw fd fda"]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+rows=${1:-10000000}
+jobs=${2:-rw fd fda}
+
+for tool in /usr/bin/time /usr/bin/python3 mlr awk bc; do
+    command -v "$tool" >/dev/null || { echo "missing $tool: run .ci/provision.d/bench-data.sh" >&2; exit 1; }
+done
+/usr/bin/python3 -c 'import pandas' 2>/dev/null || { echo "missing pandas: run .ci/provision.d/bench-data.sh" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/pipeline-data-bench.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+dotnet build -c Release "$here/Pipeline.Bench.Data" -o "$work/bin" >/dev/null
+bench() { dotnet "$work/bin/Pipeline.Bench.Data.dll" "$@"; }
+
+input="$work/orders.csv"
+bench generate "$input" "$rows"
+echo "input: $rows rows, $(du -m "$input" | cut -f1) MB; machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "(wall time on a shared machine swings with other people's builds; cpu is user + system seconds)"
+
+cat > "$work/rw.yml" <<YAML
+pipeline_id: bench-rw
+steps:
+  - { id: read, type: csv.read, with: { path: "$input" } }
+  - { id: write, type: csv.write, input: read, with: { path: "$work/out-engine.csv" } }
+YAML
+cat > "$work/fd.yml" <<YAML
+pipeline_id: bench-fd
+steps:
+  - { id: read, type: csv.read, with: { path: "$input" } }
+  - { id: filter, type: filter, input: read, with: { where: "amount > 500" } }
+  - { id: derive, type: derive, input: filter, with: { columns: { amount_with_tax: "amount * 1.2" } } }
+  - { id: write, type: csv.write, input: derive, with: { path: "$work/out-engine.csv" } }
+YAML
+cat > "$work/fda.yml" <<YAML
+pipeline_id: bench-fda
+steps:
+  - { id: read, type: csv.read, with: { path: "$input" } }
+  - { id: filter, type: filter, input: read, with: { where: "amount > 500" } }
+  - { id: derive, type: derive, input: filter, with: { columns: { amount_with_tax: "amount * 1.2" } } }
+  - { id: aggregate, type: aggregate, input: derive, with: { group_by: [country], aggregates: { orders: "count(*)", total: "sum(amount_with_tax)" } } }
+  - { id: write, type: csv.write, input: aggregate, with: { path: "$work/out-engine.csv" } }
+YAML
+
+pandas_job() {
+    case $1 in
+        rw) echo "import pandas as pd; pd.read_csv('$input').to_csv('$work/out-pandas.csv', index=False)" ;;
+        fd) echo "import pandas as pd; d=pd.read_csv('$input'); d=d[d.amount>500]; d=d.assign(amount_with_tax=d.amount*1.2); d.to_csv('$work/out-pandas.csv', index=False)" ;;
+        fda) echo "import pandas as pd; d=pd.read_csv('$input'); d=d[d.amount>500]; d=d.assign(amount_with_tax=d.amount*1.2); d.groupby('country').agg(orders=('id','count'), total=('amount_with_tax','sum')).reset_index().to_csv('$work/out-pandas.csv', index=False)" ;;
+    esac
+}
+mlr_job() {
+    case $1 in
+        rw) echo "mlr --csv cat $input" ;;
+        fd) echo "mlr --csv filter '\$amount > 500' then put '\$amount_with_tax = \$amount * 1.2' $input" ;;
+        fda) echo "mlr --csv filter '\$amount > 500' then put '\$amount_with_tax = \$amount * 1.2' then stats1 -a count,sum -f amount_with_tax -g country $input" ;;
+    esac
+}
+awk_job() {
+    case $1 in
+        rw) echo 'NR==1{print;next}{print}' ;;
+        fd) echo 'NR==1{print $0",amount_with_tax";next} $4>500{print $0","$4*1.2}' ;;
+        fda) echo 'NR>1 && $4>500{n[$3]++; s[$3]+=$4*1.2} END{print "country,orders,total"; for(c in n) printf "%s,%d,%.2f\n", c, n[c], s[c]}' ;;
+    esac
+}
+
+# measure <label> <command...>: wall seconds, rows/s over the input rows, max RSS
+measure() {
+    local label=$1; shift
+    /usr/bin/time -v -o "$work/time.txt" "$@" > "$work/stdout.txt" 2>"$work/stderr.txt" || { echo "$label failed:"; cat "$work/stderr.txt" "$work/stdout.txt"; return 0; }
+    local wall rss cpu
+    wall=$(grep "Elapsed (wall clock)" "$work/time.txt" | awk -F': ' '{print $2}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+    rss=$(grep "Maximum resident set size" "$work/time.txt" | awk -F': ' '{print $2}')
+    cpu=$(grep -E "(User|System) time" "$work/time.txt" | awk -F': ' '{s+=$2} END {print s}')
+    printf "  %-8s %8.2f s wall %12.0f rows/s %8.2f s cpu %8d MB peak\n" "$label" "$wall" "$(echo "$rows / $wall" | bc -l)" "$cpu" "$((rss / 1024))"
+}
+
+for job in $jobs; do
+    echo "job $job:"
+    measure engine dotnet "$work/bin/Pipeline.Bench.Data.dll" run "$work/$job.yml"
+    grep -h "engine:" "$work/stdout.txt" | sed 's/^/           /' || true
+    measure pandas /usr/bin/python3 -c "$(pandas_job "$job")"
+    measure miller bash -c "$(mlr_job "$job") > $work/out-mlr.csv"
+    measure awk bash -c "awk -F, '$(awk_job "$job")' $input > $work/out-awk.csv"
+    rm -f "$work"/out-*.csv
+done

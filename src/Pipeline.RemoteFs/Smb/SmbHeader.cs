@@ -1,0 +1,103 @@
+using System.Buffers.Binary;
+
+namespace Pipeline.RemoteFs.Smb;
+
+/// <summary>SMB2 commands (MS-SMB2 2.2.1).</summary>
+internal enum SmbCommand : ushort
+{
+    Negotiate = 0,
+    SessionSetup = 1,
+    Logoff = 2,
+    TreeConnect = 3,
+    TreeDisconnect = 4,
+    Create = 5,
+    Close = 6,
+    Flush = 7,
+    Read = 8,
+    Write = 9,
+    Lock = 10,
+    Ioctl = 11,
+    Cancel = 12,
+    Echo = 13,
+    QueryDirectory = 14,
+    ChangeNotify = 15,
+    QueryInfo = 16,
+    SetInfo = 17,
+    OplockBreak = 18,
+}
+
+/// <summary>The 64-byte SMB2 header (MS-SMB2 2.2.1.2, the synchronous form) and its constants.</summary>
+internal static class SmbHeader
+{
+    public const int Size = 64;
+    public const uint FlagServerToRedirector = 0x1;
+    public const uint FlagAsync = 0x2;
+    public const uint FlagRelated = 0x4;
+    public const uint FlagSigned = 0x8;
+
+    public static void Write(Span<byte> h, SmbCommand command, ushort creditCharge, ushort creditRequest, ulong messageId, uint treeId, ulong sessionId)
+    {
+        h[..Size].Clear();
+        h[0] = 0xFE; h[1] = (byte)'S'; h[2] = (byte)'M'; h[3] = (byte)'B';
+        BinaryPrimitives.WriteUInt16LittleEndian(h[4..], Size);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[6..], creditCharge);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[12..], (ushort)command);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[14..], creditRequest);
+        BinaryPrimitives.WriteUInt64LittleEndian(h[24..], messageId);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[36..], treeId);
+        BinaryPrimitives.WriteUInt64LittleEndian(h[40..], sessionId);
+    }
+}
+
+/// <summary>A response: its header fields and its body (everything after the header).</summary>
+internal sealed class SmbResponse
+{
+    public required uint Status { get; init; }
+    public required SmbCommand Command { get; init; }
+    public required ushort CreditsGranted { get; init; }
+    public required uint Flags { get; init; }
+    public required ulong MessageId { get; init; }
+    public required ulong AsyncId { get; init; }
+    public required ulong SessionId { get; init; }
+    public required uint TreeId { get; init; }
+    /// <summary>The whole message (header and body), for the pre-authentication hash.</summary>
+    public required byte[] Message { get; init; }
+
+    public ReadOnlySpan<byte> Body => Message.AsSpan(SmbHeader.Size);
+
+    public static SmbResponse Parse(byte[] message)
+    {
+        if (message.Length < SmbHeader.Size + 2 || message[0] != 0xFE || message[1] != 'S' || message[2] != 'M' || message[3] != 'B')
+            throw new SmbProtocolException($"The server sent a message that is not SMB2 ({message.Length} bytes).");
+        var flags = BinaryPrimitives.ReadUInt32LittleEndian(message.AsSpan(16));
+        var isAsync = (flags & SmbHeader.FlagAsync) != 0;
+        return new SmbResponse
+        {
+            Status = BinaryPrimitives.ReadUInt32LittleEndian(message.AsSpan(8)),
+            Command = (SmbCommand)BinaryPrimitives.ReadUInt16LittleEndian(message.AsSpan(12)),
+            CreditsGranted = BinaryPrimitives.ReadUInt16LittleEndian(message.AsSpan(14)),
+            Flags = flags,
+            MessageId = BinaryPrimitives.ReadUInt64LittleEndian(message.AsSpan(24)),
+            AsyncId = isAsync ? BinaryPrimitives.ReadUInt64LittleEndian(message.AsSpan(32)) : 0,
+            TreeId = isAsync ? 0 : BinaryPrimitives.ReadUInt32LittleEndian(message.AsSpan(36)),
+            SessionId = BinaryPrimitives.ReadUInt64LittleEndian(message.AsSpan(40)),
+            Message = message,
+        };
+    }
+
+    /// <summary>A field of the body that lies within the message, or a protocol error naming it.</summary>
+    public ReadOnlySpan<byte> Slice(int offsetFromHeader, int length, string what)
+    {
+        if (length == 0) return [];
+        if (offsetFromHeader < SmbHeader.Size || length < 0 || (long)offsetFromHeader + length > Message.Length)
+            throw new SmbProtocolException($"The server's {Command} response has its {what} outside the message.");
+        return Message.AsSpan(offsetFromHeader, length);
+    }
+
+    /// <summary>Checks that the body is at least <paramref name="length"/> bytes.</summary>
+    public void Require(int length)
+    {
+        if (Message.Length - SmbHeader.Size < length)
+            throw new SmbProtocolException($"The server's {Command} response is truncated ({Message.Length - SmbHeader.Size} bytes of body, {length} needed).");
+    }
+}

@@ -1,0 +1,141 @@
+namespace Pipeline.RemoteFs.Smb;
+
+/// <summary>
+/// A download: READ requests of the negotiated size kept <see cref="SmbSettings.IoDepth"/> deep in flight, consumed
+/// in order. When the connection drops, the file is opened again on a new connection and reading resumes at the
+/// current position (up to <see cref="SmbSettings.MaxAttempts"/> times).
+/// </summary>
+internal sealed class SmbReadStream : Stream
+{
+    private readonly SmbFileSystem _fs;
+    private readonly string _path;
+    private readonly long? _length;
+    private readonly Queue<(long Offset, int Length, Task<ArraySegment<byte>> Read)> _inFlight = new();
+    private readonly CancellationTokenSource _disposing = new();
+    private SmbHandle? _handle;
+    private long _position, _end, _next;
+    private ArraySegment<byte> _current = ArraySegment<byte>.Empty;
+    private int _failures;
+
+    public SmbReadStream(SmbFileSystem fs, string path, long offset, long? length)
+    {
+        _fs = fs;
+        _path = path;
+        _position = offset;
+        _next = offset;
+        _length = length;
+    }
+
+    public async Task OpenAsync(CancellationToken cancellationToken)
+    {
+        _handle = await _fs.WithConnectionAsync("Opening for read", _path, c => _fs.OpenFileForReadAsync(c, _path, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var size = _handle.Info.Length;
+        _end = _length is { } l ? Math.Min(size, _position + l) : size;
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => _position; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposing.IsCancellationRequested, this);
+        while (true)
+        {
+            if (_current.Count > 0)
+            {
+                var n = Math.Min(buffer.Length, _current.Count);
+                _current.AsSpan(0, n).CopyTo(buffer.Span);
+                _current = _current.Slice(n);
+                _position += n;
+                return n;
+            }
+            if (_position >= _end || buffer.Length == 0) return 0;
+            try
+            {
+                if (_handle is null || _handle.Connection.IsBroken)
+                    await ReopenAsync(cancellationToken).ConfigureAwait(false);
+                var handle = _handle!;
+                var chunk = handle.Connection.MaxReadSize;
+                while (_inFlight.Count < _fs.Settings.IoDepth && _next < _end)
+                {
+                    var length = (int)Math.Min(chunk, _end - _next);
+                    _inFlight.Enqueue((_next, length, handle.ReadAsync(_next, length, _disposing.Token)));
+                    _next += length;
+                }
+                var (offset, requested, read) = _inFlight.Dequeue();
+                var segment = await read.WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (segment.Count == 0)
+                {
+                    // The file shrank under us: what is left is gone.
+                    _end = offset;
+                    DropInFlight();
+                    return 0;
+                }
+                if (segment.Count < requested)
+                {
+                    DropInFlight();
+                    _next = offset + segment.Count;
+                }
+                _current = segment;
+            }
+            catch (SmbConnectionException) when (++_failures < _fs.Settings.MaxAttempts && !cancellationToken.IsCancellationRequested)
+            {
+                DropInFlight();
+                _handle = null;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                throw SmbErrors.Map(ex, "Reading", _path, _fs.Endpoint);
+            }
+        }
+    }
+
+    private async Task ReopenAsync(CancellationToken cancellationToken)
+    {
+        DropInFlight();
+        _next = _position;
+        var connection = await _fs.Pool.GetAsync(cancellationToken).ConfigureAwait(false);
+        _handle = await _fs.OpenFileForReadAsync(connection, _path, cancellationToken).ConfigureAwait(false);
+    }
+
+    private void DropInFlight()
+    {
+        while (_inFlight.TryDequeue(out var entry))
+            _ = entry.Read.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+        _next = _position + _current.Count;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_disposing.IsCancellationRequested) return;
+        while (_inFlight.TryDequeue(out var entry))
+        {
+            try
+            {
+                await entry.Read.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SmbConnectionException or SmbStatusException or SmbProtocolException or OperationCanceledException)
+            {
+            }
+        }
+        _disposing.Cancel();
+        if (_handle is not null) await _handle.CloseQuietlyAsync().ConfigureAwait(false);
+        _disposing.Dispose();
+        await base.DisposeAsync().ConfigureAwait(false);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_disposing.IsCancellationRequested) DisposeAsync().AsTask().GetAwaiter().GetResult();
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,89 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Pipeline.RemoteFs.Tests.Smb;
+
+/// <summary>
+/// A TCP relay between the client and a real smbd that, once armed, flips one bit in the last byte of every
+/// server-to-client SMB frame, as an attacker on the path would. It exists because no real server can be made to
+/// send a bad signature or a corrupted ciphertext.
+/// </summary>
+public sealed class TamperingProxy : IAsyncDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly int _target;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<TcpClient> _clients = [];
+    private readonly Task _accepting;
+
+    public TamperingProxy(int targetPort)
+    {
+        _target = targetPort;
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _accepting = Task.Run(AcceptAsync);
+    }
+
+    public int Port { get; }
+
+    /// <summary>From now on, corrupt every frame the server sends.</summary>
+    public volatile bool Armed;
+
+    /// <summary>Frames corrupted so far.</summary>
+    public int Tampered;
+
+    private async Task AcceptAsync()
+    {
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                var server = new TcpClient();
+                await server.ConnectAsync(IPAddress.Loopback, _target, _stop.Token);
+                lock (_clients) _clients.AddRange([client, server]);
+                _ = Relay(client.GetStream(), server.GetStream(), tamper: false);
+                _ = Relay(server.GetStream(), client.GetStream(), tamper: true);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    private async Task Relay(NetworkStream from, NetworkStream to, bool tamper)
+    {
+        try
+        {
+            var length = new byte[4];
+            while (true)
+            {
+                await from.ReadExactlyAsync(length, _stop.Token);
+                var frame = new byte[BinaryPrimitives.ReadInt32BigEndian(length)];
+                await from.ReadExactlyAsync(frame, _stop.Token);
+                if (tamper && Armed && frame.Length > 64)
+                {
+                    frame[^1] ^= 0x01;
+                    Interlocked.Increment(ref Tampered);
+                }
+                await to.WriteAsync(length, _stop.Token);
+                await to.WriteAsync(frame, _stop.Token);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException or EndOfStreamException)
+        {
+            from.Dispose();
+            to.Dispose();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        lock (_clients)
+            foreach (var c in _clients) c.Dispose();
+        await _accepting;
+    }
+}
