@@ -13,7 +13,8 @@ public sealed class BuiltInStepTypesTests
         Assert.Superset(new HashSet<string>(
             ["file.copy", "file.move", "file.delete", "file.list", "file.compress", "file.decompress", "file.checksum", "process.run", "log",
              "filter", "select", "derive", "sort", "distinct", "join", "aggregate", "union", "split", "limit", "lookup", "validate",
-             "remote.upload", "remote.download", "remote.list", "remote.delete", "remote.move", "remote.sync"]), new HashSet<string>(names));
+             "remote.upload", "remote.download", "remote.list", "remote.delete", "remote.move", "remote.sync",
+             "sql.read", "sql.write", "sql"]), new HashSet<string>(names));
     }
 
     [Fact]
@@ -57,5 +58,8 @@ public sealed class BuiltInStepTypesTests
         Assert.False(infos["file.copy"].ConsumesRecords || infos["file.copy"].ProducesRecords);
         foreach (var name in new[] { "filter", "select", "derive", "sort", "distinct", "join", "aggregate", "union", "split", "limit", "lookup", "validate" })
             Assert.True(infos[name].ConsumesRecords && infos[name].ProducesRecords, name);
+        Assert.True(infos["sql.read"].ProducesRecords && !infos["sql.read"].ConsumesRecords);
+        Assert.True(infos["sql.write"].ConsumesRecords && !infos["sql.write"].ProducesRecords);
+        Assert.True(infos["sql"].ConsumesRecords && infos["sql"].ProducesRecords);
     }
 }
