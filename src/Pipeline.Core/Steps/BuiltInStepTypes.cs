@@ -24,5 +24,7 @@ public static class BuiltInStepTypes
         new CsvWriteStep(),
         new JsonReadStep(),
         new JsonWriteStep(),
+        new ExcelReadStep(),
+        new ExcelWriteStep(),
     ];
 }
