@@ -10,7 +10,8 @@ public sealed class BuiltInStepTypesTests
         var names = BuiltInStepTypes.Create().Select(h => h.Info.Name).ToArray();
 
         Assert.Equal(
-            ["file.copy", "file.move", "file.delete", "file.list", "file.compress", "file.decompress", "file.checksum", "process.run", "log"],
+            ["file.copy", "file.move", "file.delete", "file.list", "file.compress", "file.decompress", "file.checksum", "process.run", "log",
+             "csv.read", "csv.write", "json.read", "json.write", "excel.read", "excel.write"],
             names);
     }
 
@@ -47,11 +48,12 @@ public sealed class BuiltInStepTypesTests
     }
 
     [Fact]
-    public void Only_file_list_produces_records_and_none_consumes_them()
+    public void File_list_and_the_format_readers_produce_records_and_the_format_writers_consume_them()
     {
         var infos = BuiltInStepTypes.Create().Select(h => h.Info).ToList();
 
-        Assert.Equal(["file.list"], infos.Where(i => i.ProducesRecords).Select(i => i.Name));
-        Assert.DoesNotContain(infos, i => i.ConsumesRecords);
+        Assert.Equal(["file.list", "csv.read", "json.read", "excel.read"], infos.Where(i => i.ProducesRecords).Select(i => i.Name));
+        Assert.Equal(["csv.write", "json.write", "excel.write"], infos.Where(i => i.ConsumesRecords).Select(i => i.Name));
+        Assert.All(infos.Where(i => i.Name.EndsWith(".read", StringComparison.Ordinal)), i => Assert.Equal(["rejected"], i.OutputPorts));
     }
 }
