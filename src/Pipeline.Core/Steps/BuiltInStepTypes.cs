@@ -49,5 +49,7 @@ public static class BuiltInStepTypes
         new RemoteDeleteStep(),
         new RemoteMoveStep(),
         new RemoteSyncStep(),
+        new ExcelReadStep(),
+        new ExcelWriteStep(),
     ];
 }

@@ -14,7 +14,8 @@ public sealed class BuiltInStepTypesTests
             ["file.copy", "file.move", "file.delete", "file.list", "file.compress", "file.decompress", "file.checksum", "process.run", "log",
              "filter", "select", "derive", "sort", "distinct", "join", "aggregate", "union", "split", "limit", "lookup", "validate",
              "remote.upload", "remote.download", "remote.list", "remote.delete", "remote.move", "remote.sync",
-             "sql.read", "sql.write", "sql"]), new HashSet<string>(names));
+             "sql.read", "sql.write", "sql",
+             "csv.read", "csv.write", "json.read", "json.write", "excel.read", "excel.write"]), new HashSet<string>(names));
     }
 
     [Fact]
@@ -61,5 +62,9 @@ public sealed class BuiltInStepTypesTests
         Assert.True(infos["sql.read"].ProducesRecords && !infos["sql.read"].ConsumesRecords);
         Assert.True(infos["sql.write"].ConsumesRecords && !infos["sql.write"].ProducesRecords);
         Assert.True(infos["sql"].ConsumesRecords && infos["sql"].ProducesRecords);
+        foreach (var name in new[] { "csv.read", "json.read", "excel.read" })
+            Assert.True(infos[name].ProducesRecords && !infos[name].ConsumesRecords && infos[name].OutputPorts.SequenceEqual(["rejected"]), name);
+        foreach (var name in new[] { "csv.write", "json.write", "excel.write" })
+            Assert.True(infos[name].ConsumesRecords && !infos[name].ProducesRecords, name);
     }
 }

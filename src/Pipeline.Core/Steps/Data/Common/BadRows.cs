@@ -29,8 +29,9 @@ internal sealed record DataError(string File, string Unit, long Number, string? 
 /// <summary>
 /// The <c>on_error</c> policy of a record source: <c>fail</c> stops the step at the first bad row with its position;
 /// <c>skip</c> drops bad rows, counts them and logs the first few; <c>reject</c> writes each bad row, with its position
-/// and reason, to the CSV file <c>reject_path</c>, committed when the step ends. The step publishes the outputs
-/// <c>skipped</c> and <c>rejected</c>.
+/// and reason (columns file, line, column, error, record), to the CSV file <c>reject_path</c> (committed when the step
+/// ends) or, without a path, to the step's named output <c>rejected</c> (<c>input: read.rejected</c>). The step
+/// publishes the outputs <c>skipped</c> and <c>rejected</c>.
 /// </summary>
 internal sealed class BadRows : IAsyncDisposable
 {
@@ -42,15 +43,21 @@ internal sealed class BadRows : IAsyncDisposable
     private readonly StepContext _context;
     private readonly string _mode;
     private readonly string? _rejectPath;
+    private readonly IRecordWriter? _rejectPort;
+    private List<object?[]> _portRows = [];
     private DataFileSink? _rejectSink;
     private CsvWriter? _rejectWriter;
 
-    private BadRows(StepContext context, string mode, string? rejectPath)
+    private BadRows(StepContext context, string mode, string? rejectPath, IRecordWriter? rejectPort)
     {
         _context = context;
         _mode = mode;
         _rejectPath = rejectPath;
+        _rejectPort = rejectPort;
     }
+
+    /// <summary>The named output bad rows go to with <c>on_error: reject</c> and no <c>reject_path</c>.</summary>
+    public const string Port = "rejected";
 
     /// <summary>Rows skipped.</summary>
     public long Skipped { get; private set; }
@@ -66,9 +73,11 @@ internal sealed class BadRows : IAsyncDisposable
     {
         var mode = context.Options.GetChoice("on_error", "fail", "fail", "skip", "reject");
         var rejectPath = context.Options.GetString("reject_path");
-        if (mode == "reject" && string.IsNullOrWhiteSpace(rejectPath))
-            throw new StepException(ErrorKind.Configuration, "The option 'on_error: reject' needs 'reject_path', the CSV file that receives the bad rows.");
-        return new BadRows(context, mode, rejectPath);
+        var port = string.IsNullOrWhiteSpace(rejectPath) ? context.GetOutput(Port) : null;
+        if (mode == "reject" && string.IsNullOrWhiteSpace(rejectPath) && port is null)
+            throw new StepException(ErrorKind.Configuration,
+                $"The option 'on_error: reject' needs 'reject_path' (a CSV file for the bad rows), or a step that reads '{context.StepId}.{Port}'.");
+        return new BadRows(context, mode, string.IsNullOrWhiteSpace(rejectPath) ? null : rejectPath, port);
     }
 
     /// <summary>Handles one bad row: throws for <c>fail</c>, else counts it (and writes it for <c>reject</c>).</summary>
@@ -88,6 +97,12 @@ internal sealed class BadRows : IAsyncDisposable
                 return;
             default:
                 Rejected++;
+                if (_rejectPort is not null)
+                {
+                    _portRows.Add([error.File, error.Number, error.Column, error.Message, record]);
+                    if (_portRows.Count >= 256) await FlushPortAsync(cancellationToken).ConfigureAwait(false);
+                    return;
+                }
                 if (_rejectWriter is null)
                 {
                     _rejectSink = await DataFileSink.OpenAsync(_context, "reject_path", _rejectPath!, overwrite: true, DataFileSink.Compression(_context.Options, _rejectPath!, "none"), cancellationToken).ConfigureAwait(false);
@@ -98,9 +113,22 @@ internal sealed class BadRows : IAsyncDisposable
         }
     }
 
+    private async ValueTask FlushPortAsync(CancellationToken cancellationToken)
+    {
+        if (_portRows.Count == 0) return;
+        var batch = new RecordBatch(RejectSchema, _portRows);
+        _portRows = [];
+        await _rejectPort!.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Commits the reject file, publishes the counts and logs a summary. Call when the step succeeded.</summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
+        if (_rejectPort is not null)
+        {
+            await FlushPortAsync(cancellationToken).ConfigureAwait(false);
+            if (Rejected > 0) _context.Log(LogLevel.Warning, $"Rejected {Rejected} bad row{(Rejected == 1 ? "" : "s")} to the output '{Port}'.");
+        }
         if (_rejectWriter is not null)
         {
             await _rejectWriter.FlushAsync(cancellationToken).ConfigureAwait(false);

@@ -27,11 +27,11 @@ internal static class DataOptions
 
     /// <summary><c>on_error:</c></summary>
     public static StepOptionInfo OnError { get; } = new("on_error", StepOptionType.String,
-        "What a bad row does: fail the step, skip it (counted and logged), or reject it to reject_path.") { Default = "fail", AllowedValues = ["fail", "skip", "reject"] };
+        "What a bad row does: fail the step, skip it (counted and logged), or reject it to reject_path or the named output rejected.") { Default = "fail", AllowedValues = ["fail", "skip", "reject"] };
 
     /// <summary><c>reject_path:</c></summary>
     public static StepOptionInfo RejectPath { get; } = new("reject_path", StepOptionType.String,
-        "With on_error: reject, the CSV file (path or URI) that receives each bad row with its file, line, column and reason.");
+        "With on_error: reject, the CSV file (path or URI) that receives each bad row with its file, line, column and reason; without it, bad rows go to the output rejected.");
 
     /// <summary><c>batch_size:</c></summary>
     public static StepOptionInfo BatchSize { get; } = new("batch_size", StepOptionType.Integer,

@@ -38,6 +38,7 @@ public sealed class CsvReadStep : IStepHandler
         ])
     {
         ProducesRecords = true,
+        OutputPorts = [BadRows.Port],
     };
 
     /// <inheritdoc />

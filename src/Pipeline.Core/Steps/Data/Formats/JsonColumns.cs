@@ -5,7 +5,7 @@ using Pipeline.Core.Steps.Data.Common;
 namespace Pipeline.Core.Steps.Data.Formats;
 
 /// <summary>
-/// The columns of records whose fields each name themselves (JSON): a column per name in order of first appearance,
+/// The columns of records whose fields each name themselves (JSON objects, spreadsheet rows): a column per name in order of first appearance,
 /// a type per column from <c>schema:</c> (strings parsed, numbers converted; a value that does not fit is a bad row) or
 /// widened over the values seen (integer → decimal → double, anything mixed → string). A new name or a wider type
 /// changes <see cref="Schema"/>, and the reader starts a new batch.
@@ -96,6 +96,8 @@ internal sealed class JsonColumns
         decimal => FieldType.Decimal,
         double => FieldType.Double,
         bool => FieldType.Boolean,
+        DateOnly => FieldType.Date,
+        DateTimeOffset => FieldType.Timestamp,
         _ => FieldType.String,
     };
 
@@ -138,6 +140,15 @@ internal sealed class JsonColumns
             case bool b:
                 if (type == FieldType.Boolean) return true;
                 if (type == FieldType.String) { result = b ? "true" : "false"; return true; }
+                break;
+            case DateOnly date:
+                if (type == FieldType.Date) return true;
+                if (type == FieldType.Timestamp) { result = new DateTimeOffset(date.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero); return true; }
+                if (type == FieldType.String) { result = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture); return true; }
+                break;
+            case DateTimeOffset t:
+                if (type == FieldType.Timestamp) return true;
+                if (type == FieldType.String) { result = t.ToString("O", CultureInfo.InvariantCulture); return true; }
                 break;
         }
         result = null;

@@ -33,6 +33,7 @@ public sealed class JsonReadStep : IStepHandler
         ])
     {
         ProducesRecords = true,
+        OutputPorts = [BadRows.Port],
     };
 
     /// <inheritdoc />
