@@ -4,6 +4,8 @@ using Pipeline.Core.Steps.Data.Sql;
 
 namespace Pipeline.Core.Tests.Steps.Data.Sql;
 
+// The memory check reads the whole process's heap: no other test may allocate beside it.
+[Collection(MeasuresHeap.Name)]
 public sealed class SqlQueryStepTests : IDisposable
 {
     private static readonly RecordSchema Customers = new([new RecordField("id", FieldType.Integer), new RecordField("name", FieldType.String), new RecordField("country", FieldType.String)]);
@@ -108,4 +110,10 @@ public sealed class SqlQueryStepTests : IDisposable
         yield return Rows.OrderBatches(1, 10).First();
         throw new IOException("The input broke off.");
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MeasuresHeap
+{
+    public const string Name = "Tests that measure the process heap";
 }
