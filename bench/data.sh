@@ -5,7 +5,7 @@
 #   jobs: fd  = read -> filter (amount > 500) -> derive (amount_with_tax = amount * 1.2) -> write
 #         fda = read -> filter -> derive -> aggregate (by country: count, sum) -> write
 #         rw  = read -> write (the CSV path alone)
-# Needs python3-pandas, miller and GNU time (.ci/provision.d/bench-data.sh).
+# Needs python3-pandas, miller and GNU time (bench/provision/data-tools.sh).
 # Usage: bench/data.sh [rows, default 10000000] [jobs, default "rw fd fda"]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,9 +13,9 @@ rows=${1:-10000000}
 jobs=${2:-rw fd fda}
 
 for tool in /usr/bin/time /usr/bin/python3 mlr awk bc; do
-    command -v "$tool" >/dev/null || { echo "missing $tool: run .ci/provision.d/bench-data.sh" >&2; exit 1; }
+    command -v "$tool" >/dev/null || { echo "missing $tool: run bench/provision/data-tools.sh" >&2; exit 1; }
 done
-/usr/bin/python3 -c 'import pandas' 2>/dev/null || { echo "missing pandas: run .ci/provision.d/bench-data.sh" >&2; exit 1; }
+/usr/bin/python3 -c 'import pandas' 2>/dev/null || { echo "missing pandas: run bench/provision/data-tools.sh" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/pipeline-data-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # S3 transfer benchmark: 1 GiB up and down, and 2,000 x 64 KiB files up and down, through RemoteTransfer beside rclone
 # (Debian's rclone, default settings: 4 transfers, multi-thread download of large files), both against the same
-# s3rver on 127.0.0.1 in the same run. Needs .ci/provision.d/s3rver.sh and .ci/provision.d/rclone.sh.
+# s3rver on 127.0.0.1 in the same run. Needs .ci/provision.d/s3rver.sh and bench/provision/rclone.sh.
 # Usage: bench/s3.sh [size in MiB, default 1024] [files, default 2000]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -11,7 +11,7 @@ s3rver=/opt/pipeline-test-tools/node_modules/s3rver/bin/s3rver.js
 bucket=bench
 
 for tool in node rclone "$s3rver"; do
-    command -v "$tool" >/dev/null || [[ -f "$tool" ]] || { echo "missing $tool: run .ci/provision.d/s3rver.sh and .ci/provision.d/rclone.sh" >&2; exit 1; }
+    command -v "$tool" >/dev/null || [[ -f "$tool" ]] || { echo "missing $tool: run .ci/provision.d/s3rver.sh and bench/provision/rclone.sh" >&2; exit 1; }
 done
 
 work=$(mktemp -d /tmp/pipeline-s3-bench.XXXXXX)
