@@ -16,6 +16,17 @@
         'Invoke-Pipeline'
         'New-PipelineStep'
         'Test-PipelineDefinition'
+        'Connect-RemoteFs'
+        'Disconnect-RemoteFs'
+        'Get-RemoteFsSession'
+        'Get-RemoteChildItem'
+        'Copy-RemoteItem'
+        'Move-RemoteItem'
+        'Remove-RemoteItem'
+        'New-RemoteItem'
+        'Test-RemotePath'
+        'Get-RemoteFileHash'
+        'Sync-RemoteItem'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

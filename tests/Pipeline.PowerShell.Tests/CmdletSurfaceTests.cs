@@ -44,10 +44,12 @@ public sealed class CmdletSurfaceTests
     private static CmdletMetadata Cmdlet(string name) => CmdletMetadata.All.Single(c => c.Name == name);
 
     [Fact]
-    public void The_assembly_holds_the_six_cmdlets()
+    public void The_assembly_holds_the_pipeline_and_remote_file_system_cmdlets()
     {
         Assert.Equal(
-            ["Get-PipelineRun", "Get-PipelineStepType", "Import-PipelineDefinition", "Invoke-Pipeline", "New-PipelineStep", "Test-PipelineDefinition"],
+            ["Connect-RemoteFs", "Copy-RemoteItem", "Disconnect-RemoteFs", "Get-PipelineRun", "Get-PipelineStepType", "Get-RemoteChildItem",
+             "Get-RemoteFileHash", "Get-RemoteFsSession", "Import-PipelineDefinition", "Invoke-Pipeline", "Move-RemoteItem", "New-PipelineStep",
+             "New-RemoteItem", "Remove-RemoteItem", "Sync-RemoteItem", "Test-PipelineDefinition", "Test-RemotePath"],
             CmdletMetadata.All.Select(c => c.Name).Order(StringComparer.Ordinal));
     }
 

@@ -1,9 +1,11 @@
 BeforeAll { . (Join-Path $PSScriptRoot 'Common.ps1') }
 
 Describe 'The module' {
-    It 'exports the six cmdlets with help and examples' {
+    It 'exports the pipeline and remote file system cmdlets with help and examples' {
         $commands = Get-Command -Module Pipeline
-        $commands.Name | Sort-Object | Should -Be @('Get-PipelineRun', 'Get-PipelineStepType', 'Import-PipelineDefinition', 'Invoke-Pipeline', 'New-PipelineStep', 'Test-PipelineDefinition')
+        $commands.Name | Sort-Object | Should -Be @('Connect-RemoteFs', 'Copy-RemoteItem', 'Disconnect-RemoteFs', 'Get-PipelineRun', 'Get-PipelineStepType',
+            'Get-RemoteChildItem', 'Get-RemoteFileHash', 'Get-RemoteFsSession', 'Import-PipelineDefinition', 'Invoke-Pipeline', 'Move-RemoteItem',
+            'New-PipelineStep', 'New-RemoteItem', 'Remove-RemoteItem', 'Sync-RemoteItem', 'Test-PipelineDefinition', 'Test-RemotePath')
         foreach ($command in $commands) {
             $help = Get-Help $command.Name
             $help.Synopsis | Should -Not -BeNullOrEmpty -Because $command.Name

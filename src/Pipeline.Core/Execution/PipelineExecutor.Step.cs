@@ -131,7 +131,8 @@ public sealed partial class PipelineExecutor
             StepContext? context = null;
             try
             {
-                var options = new StepOptions(step.With.ToDictionary(kv => kv.Key, kv => _scope.RenderValue(kv.Value, step.Id, StepValueText), StringComparer.Ordinal));
+                var options = new StepOptions(step.With.ToDictionary(kv => kv.Key,
+                    kv => BindsTemplates(handler, kv.Key) ? kv.Value : _scope.RenderValue(kv.Value, step.Id, StepValueText), StringComparer.Ordinal));
                 context = new StepContext(PipelineId, RunId, step.Id, attempt, options, _scope.Variables,
                     (level, message) => Emit(PipelineEventKind.StepLog, message, step.Id, level, attempt))
                 {
@@ -141,6 +142,7 @@ public sealed partial class PipelineExecutor
                     ConnectionOptions = _request.ConnectionOptions,
                     Inputs = inputs,
                     Output = state.Output,
+                    ResolveTemplate = reference => _scope.Render("{" + reference.Text + "}", step.Id, StepValueText),
                     NamedOutputs = state.Ports.ToDictionary(p => p.Key, p => (IRecordWriter)p.Value, StringComparer.Ordinal),
                     Checkpoints = state.Checkpoints ??= _request.Store is { } store
                         ? StepCheckpoints.InStore(store, RunId, step.Id, _resumedRuns)
@@ -171,6 +173,16 @@ public sealed partial class PipelineExecutor
                 if (timedOut) throw new StepException(ErrorKind.Timeout, message, ex);
                 throw;
             }
+        }
+
+        // Options whose references the step binds as parameters (SQL) reach it unrendered.
+        private static bool BindsTemplates(IStepHandler handler, string option)
+        {
+            foreach (var info in handler.Info.Options)
+            {
+                if (info.BindsTemplates && string.Equals(info.Name, option, StringComparison.Ordinal)) return true;
+            }
+            return false;
         }
 
         private string WorkingDirectory() =>
@@ -232,7 +244,8 @@ public sealed partial class PipelineExecutor
                 try
                 {
                     var handler = rollback.Handler ?? (_executor._registry.TryGet(rollback.Type, out var h) ? h : throw new StepException(ErrorKind.Configuration, $"Unknown step type '{rollback.Type}'."));
-                    var options = new StepOptions(rollback.With.ToDictionary(kv => kv.Key, kv => _scope.RenderValue(kv.Value, rollback.Id, StepValueText), StringComparer.Ordinal));
+                    var options = new StepOptions(rollback.With.ToDictionary(kv => kv.Key,
+                        kv => BindsTemplates(handler, kv.Key) ? kv.Value : _scope.RenderValue(kv.Value, rollback.Id, StepValueText), StringComparer.Ordinal));
                     context = new StepContext(PipelineId, RunId, rollback.Id, 1, options, _scope.Variables,
                         (level, message) => Emit(PipelineEventKind.StepLog, message, state.Planned.Id, level))
                     {
@@ -240,6 +253,7 @@ public sealed partial class PipelineExecutor
                         Time = _time,
                         FileSystems = _executor._fileSystems,
                         ConnectionOptions = _request.ConnectionOptions,
+                        ResolveTemplate = reference => _scope.Render("{" + reference.Text + "}", rollback.Id, StepValueText),
                     };
                     // Rollback runs even when the run was cancelled: it must not inherit the cancelled token.
                     var pipeline = new ResiliencePipelineBuilder { TimeProvider = _time };

@@ -1,9 +1,11 @@
 using Pipeline.Core.Steps.Data.Formats;
 using Pipeline.Core.Steps.Data.Transforms;
 using Pipeline.Core.Steps.Data.Validation;
+using Pipeline.Core.Steps.Data.Sql;
 using Pipeline.Core.Steps.Files;
 using Pipeline.Core.Steps.Log;
 using Pipeline.Core.Steps.Process;
+using Pipeline.Core.Steps.Remote;
 
 namespace Pipeline.Core.Steps;
 
@@ -38,5 +40,14 @@ public static class BuiltInStepTypes
         new CsvWriteStep(),
         new JsonReadStep(),
         new JsonWriteStep(),
+        new SqlReadStep(),
+        new SqlWriteStep(),
+        new SqlQueryStep(),
+        new RemoteUploadStep(),
+        new RemoteDownloadStep(),
+        new RemoteListStep(),
+        new RemoteDeleteStep(),
+        new RemoteMoveStep(),
+        new RemoteSyncStep(),
     ];
 }

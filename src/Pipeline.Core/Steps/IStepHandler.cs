@@ -49,6 +49,13 @@ public sealed record StepOptionInfo(string Name, StepOptionType Type, string Des
 
     /// <summary>The only values accepted, when the option is an enumeration.</summary>
     public IReadOnlyList<string>? AllowedValues { get; init; }
+
+    /// <summary>
+    /// Whether the engine hands the option's text to the step with its <c>{name}</c> references left in place, for
+    /// the step to bind each value as a parameter through <see cref="StepContext.ResolveTemplate"/> (SQL text, where
+    /// a value spliced into the text could change the statement).
+    /// </summary>
+    public bool BindsTemplates { get; init; }
 }
 
 /// <summary>Describes a step type.</summary>

@@ -1,6 +1,7 @@
 using Pipeline.Core.Execution;
 using Pipeline.Core.Observability;
 using Pipeline.Core.Records;
+using Pipeline.Core.Templates;
 using Pipeline.RemoteFs;
 
 namespace Pipeline.Core.Steps;
@@ -73,6 +74,13 @@ public sealed class StepContext
 
     /// <summary>Where produced records go; null when nothing consumes this step's records.</summary>
     public IRecordWriter? Output { get; init; }
+
+    /// <summary>
+    /// The value of one template reference, for options the engine left unrendered
+    /// (<see cref="StepOptionInfo.BindsTemplates"/>); null when the host resolves no templates. Throws
+    /// <see cref="TemplateException"/> for a reference that cannot be resolved. Secrets it returns are masked in logs.
+    /// </summary>
+    public Func<TemplateReference, string>? ResolveTemplate { get; init; }
 
     /// <summary>The step's named outputs that some step reads, by name (see <see cref="StepTypeInfo.OutputPorts"/>).</summary>
     public IReadOnlyDictionary<string, IRecordWriter> NamedOutputs { get; init; } =

@@ -11,6 +11,8 @@ internal sealed class DurationTransformationAttribute : ArgumentTransformationAt
     public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
     {
         var value = inputData is PSObject pso ? pso.BaseObject : inputData;
+        // PowerShell reads an unquoted 30s as the number 30 of type short (its 's' suffix): a number of seconds too.
+        if (value is short or ushort or byte or sbyte or uint) value = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
         return RetrySettings.DurationOf(value)
             ?? throw new ArgumentTransformationMetadataException($"'{value}' is not a duration: write 30s, 5m, 1h30m, 250ms, a number of seconds or a TimeSpan.");
     }

@@ -31,6 +31,9 @@ public sealed class S3FileSystem : IRemoteFileSystem
 
     private string Bucket => _settings.Bucket;
 
+    /// <summary>Bytes per multipart part of uploads, so a transfer can predict the multipart ETag it will get.</summary>
+    internal int PartSize => _settings.PartSize;
+
     private string Resolve(string path) => RemotePath.Combine(Endpoint.Path, path);
 
     /// <summary>The object key of a resolved path ("/a/b" → "a/b"; the root → "").</summary>

@@ -12,7 +12,8 @@ public sealed class BuiltInStepTypesTests
         Assert.Equal(names.Length, names.Distinct().Count());
         Assert.Superset(new HashSet<string>(
             ["file.copy", "file.move", "file.delete", "file.list", "file.compress", "file.decompress", "file.checksum", "process.run", "log",
-             "filter", "select", "derive", "sort", "distinct", "join", "aggregate", "union", "split", "limit", "lookup", "validate"]), new HashSet<string>(names));
+             "filter", "select", "derive", "sort", "distinct", "join", "aggregate", "union", "split", "limit", "lookup", "validate",
+             "remote.upload", "remote.download", "remote.list", "remote.delete", "remote.move", "remote.sync"]), new HashSet<string>(names));
     }
 
     [Fact]
@@ -52,7 +53,7 @@ public sealed class BuiltInStepTypesTests
     {
         var infos = BuiltInStepTypes.Create().Select(h => h.Info).ToDictionary(i => i.Name);
 
-        Assert.True(infos["file.list"].ProducesRecords);
+        Assert.True(infos["file.list"].ProducesRecords && infos["remote.list"].ProducesRecords);
         Assert.False(infos["file.copy"].ConsumesRecords || infos["file.copy"].ProducesRecords);
         foreach (var name in new[] { "filter", "select", "derive", "sort", "distinct", "join", "aggregate", "union", "split", "limit", "lookup", "validate" })
             Assert.True(infos[name].ConsumesRecords && infos[name].ProducesRecords, name);

@@ -35,9 +35,9 @@ public sealed partial class TransformDocsTests
     public void Every_transform_and_each_of_its_options_is_documented(string type)
     {
         var info = StepTypeRegistry.CreateDefault().Types.Single(t => t.Name == type);
-        var start = Reference.IndexOf($"\n## {type}\n", StringComparison.Ordinal);
-        Assert.True(start >= 0, $"no section '## {type}'");
-        var end = Reference.IndexOf("\n## ", start + 4, StringComparison.Ordinal);
+        var start = Reference.IndexOf($"\n### {type}\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"no section '### {type}'");
+        var end = Reference.IndexOf("\n##", start + 5, StringComparison.Ordinal);
         var section = Reference[start..(end < 0 ? Reference.Length : end)];
         foreach (var option in info.Options)
             Assert.True(section.Contains($"| `{option.Name}`", StringComparison.Ordinal) || section.Contains($"`{option.Name}`, `", StringComparison.Ordinal) || section.Contains($", `{option.Name}` |", StringComparison.Ordinal),
