@@ -92,7 +92,10 @@ internal sealed class HashJoin
     public async Task RunAsync(string leftName, IAsyncEnumerable<RecordBatch> left, string rightName, IAsyncEnumerable<RecordBatch> right, CancellationToken cancellationToken)
     {
         using var pending = new RowBuffer(_budget / 2, () => _spill ??= SpillDirectory.Create(_context));
-        var rightNullKeys = new List<object?[]>();
+        // Right rows with a NULL key match nothing; a right or full join writes them at the end, so they wait in a
+        // buffer that goes to disk past its share of the budget.
+        using var rightNullKeys = new RowBuffer(_budget / 4, () => _spill ??= SpillDirectory.Create(_context));
+        var nullKeys = new List<object?[]>();
         var rightDone = false;
         try
         {
@@ -115,7 +118,12 @@ internal sealed class HashJoin
                     {
                         throw SortStep.SchemaChanged(_rightSchema, batch.Schema);
                     }
-                    foreach (var row in batch.Rows) Build(row, rightName, rightNullKeys);
+                    foreach (var row in batch.Rows) Build(row, rightName, nullKeys);
+                    if (nullKeys.Count > 0)
+                    {
+                        rightNullKeys.Add(new RecordBatch(batch.Schema, nullKeys));
+                        nullKeys = [];
+                    }
                 }
                 else if (batch is not null)
                 {
@@ -145,7 +153,10 @@ internal sealed class HashJoin
             }
             if (_kind is JoinKind.Right or JoinKind.Full)
             {
-                foreach (var row in rightNullKeys) await EmitAsync(null, row, cancellationToken).ConfigureAwait(false);
+                foreach (var held in rightNullKeys.Drain())
+                {
+                    foreach (var row in held.Rows) await EmitAsync(null, row, cancellationToken).ConfigureAwait(false);
+                }
             }
             if (_builder is not null) await _builder.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -162,11 +173,7 @@ internal sealed class HashJoin
         if (key.HasNull)
         {
             // A NULL key matches nothing; a right or full join still writes the row, at the end.
-            if (_kind is JoinKind.Right or JoinKind.Full)
-            {
-                nullKeys.Add(row);
-                _bytes += MemoryBudget.EstimateRow(row);
-            }
+            if (_kind is JoinKind.Right or JoinKind.Full) nullKeys.Add(row);
             return;
         }
         if (_rightParts is not null)

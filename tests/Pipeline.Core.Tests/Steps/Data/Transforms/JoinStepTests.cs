@@ -43,6 +43,18 @@ public sealed class JoinStepTests
     }
 
     [Fact]
+    public async Task A_right_row_with_a_null_key_matches_nothing_but_a_full_join_keeps_it()
+    {
+        var customers = new Table("customer_id", "name").Row(10L, "Ada").Row(null, "Nobody");
+
+        var full = await new TransformRun(new JoinStep()).With("on", "customer_id").With("kind", "full").Input("orders", Orders()).Input("customers", customers).RunAsync();
+        var inner = await new TransformRun(new JoinStep()).With("on", "customer_id").Input("orders", Orders()).Input("customers", customers).RunAsync();
+
+        Assert.Equal(1, full.Column("name").Count(n => (string?)n == "Nobody"));
+        Assert.DoesNotContain("Nobody", inner.Column("name"));
+    }
+
+    [Fact]
     public async Task Right_join_keeps_every_right_row()
     {
         var run = await Join("right").RunAsync();
