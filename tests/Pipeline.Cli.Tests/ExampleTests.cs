@@ -43,6 +43,28 @@ public sealed class ExampleTests : IDisposable
         Assert.Contains("Pipeline 'nightly-files': 12 steps in 8 levels", plan.Stdout);
     }
 
+    [Fact]
+    public async Task Orders_report_example_sets_the_bulk_order_aside_and_writes_revenue_per_country_to_csv_and_sqlite()
+    {
+        CopyExamples(Path.Combine(AppContext.BaseDirectory, "examples"), _workspace.Path("repo/examples"));
+        var repo = _workspace.Path("repo");
+
+        var run = await CliProcess.RunInAsync(_workspace, repo, "run", "examples/orders-report.yml");
+        var again = await CliProcess.RunInAsync(_workspace, repo, "run", "examples/orders-report.yml", "--parallel");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.True(again.ExitCode == 0, again.ToString());
+        var report = Path.Combine(repo, "examples/work/report");
+        Assert.Equal(
+            ["country,orders,revenue,largest", "DE,2,1548.00,1299.00", "NO,2,358.00,180.00", "NL,1,63.75,63.75", "FR,1,59.70,59.70", "US,1,25.60,25.60"],
+            File.ReadAllLines(Path.Combine(report, "revenue-by-country.csv")));
+        var rejected = File.ReadAllLines(Path.Combine(report, "rejected-orders.csv"));
+        Assert.Equal(2, rejected.Length);
+        Assert.StartsWith("1003,C-017,", rejected[1]);
+        Assert.Contains("above the maximum 10", rejected[1]);
+        Assert.True(new FileInfo(Path.Combine(report, "report.db")).Length > 0);
+    }
+
     private static void CopyExamples(string from, string to)
     {
         Assert.True(File.Exists(Path.Combine(from, "nightly-files.yml")), $"The build copies examples/ to {from}.");
