@@ -146,8 +146,11 @@ internal sealed class ScriptWorker : IDisposable
         _loop = System.Management.Automation.PowerShell.Create();
         _loop.Runspace = _runspace;
         _loop.AddScript(Loop, useLocalScope: true).AddArgument(_queue);
-        _running = _loop.BeginInvoke();
+        // When the loop ends (stopped, or broken), the script it was running gets an answer.
+        _running = _loop.BeginInvoke<PSObject>(null, null, _ => Volatile.Read(ref _current)?.Abandon(LoopStopped()), null);
     }
+
+    private static InvalidOperationException LoopStopped() => new("The runspace running the script stopped unexpectedly.");
 
     /// <summary>Whether the loop still runs (it stops when a script is cancelled or the worker is disposed).</summary>
     public bool Alive => Volatile.Read(ref _disposed) == 0 && Volatile.Read(ref _stopping) == 0 && !_running.IsCompleted;
@@ -156,8 +159,9 @@ internal sealed class ScriptWorker : IDisposable
 
     public async Task<ScriptRunResult> RunAsync(ScriptWorkItem item, CancellationToken cancellationToken)
     {
-        _current = item;
+        Volatile.Write(ref _current, item);
         _queue.Add(item, CancellationToken.None);
+        if (_running.IsCompleted) item.Abandon(LoopStopped()); // ended before it could take the item
         using var stop = cancellationToken.Register(() =>
         {
             // A script cannot be stopped alone: the loop stops with it and this worker is dropped.
@@ -165,15 +169,8 @@ internal sealed class ScriptWorker : IDisposable
             item.Cancel(cancellationToken);
             StopLoop();
         });
-        var finished = await System.Threading.Tasks.Task.WhenAny(item.Task, LoopEnded()).ConfigureAwait(false);
-        if (finished != item.Task && !item.Task.IsCompleted)
-            item.Abandon(new InvalidOperationException("The runspace running the script stopped unexpectedly."));
         return await item.Task.ConfigureAwait(false);
     }
-
-    private Task? _ended;
-
-    private Task LoopEnded() => _ended ??= System.Threading.Tasks.Task.Factory.FromAsync(_running, _ => { });
 
     private void StopLoop()
     {
