@@ -177,10 +177,13 @@ public sealed partial class PipelineExecutor
         {
             var outputStep = OutputStepId();
             var read = _states.SelectMany(s => s.Planned.Definition.Inputs).ToHashSet(StringComparer.Ordinal);
+            foreach (var input in read)
+            {
+                if (StepInputs.PortOf(input) is { } port && _plan.Contains(StepInputs.ProducerOf(input)))
+                    _states[_plan[StepInputs.ProducerOf(input)].Index].Ports[port] = new RecordBroadcast(input);
+            }
             foreach (var state in _states)
             {
-                foreach (var input in read.Where(i => StepInputs.PortOf(i) is not null && StepInputs.ProducerOf(i) == state.Planned.Id))
-                    state.Ports[StepInputs.PortOf(input)!] = new RecordBroadcast(input);
                 var hostOutput = _request.Output is not null && state.Planned.Id == outputStep;
                 if (!read.Contains(state.Planned.Id) && !hostOutput) continue;
                 state.Output = new RecordBroadcast(state.Planned.Id);
