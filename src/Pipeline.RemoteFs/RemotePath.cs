@@ -3,6 +3,23 @@ namespace Pipeline.RemoteFs;
 /// <summary>Operations on '/'-separated remote paths.</summary>
 public static class RemotePath
 {
+    /// <summary>
+    /// Whether the first segment of <paramref name="path"/> is <paramref name="name"/> (<c>/name</c> or
+    /// <c>/name/...</c>): how a provider whose URIs hold a share or container (<c>smb://host/share/dir</c>,
+    /// <c>az://account/container/dir</c>) tells a URI path from a path within that share or container.
+    /// </summary>
+    public static bool StartsWithSegment(string path, string name, StringComparison comparison) =>
+        path.Length > name.Length && path[0] == '/' &&
+        string.Compare(path, 1, name, 0, name.Length, comparison) == 0 &&
+        (path.Length == name.Length + 1 || path[name.Length + 1] == '/');
+
+    /// <summary>The path without its first segment: <c>/dir/a.csv</c> for <c>/share/dir/a.csv</c>, <c>/</c> for <c>/share</c>.</summary>
+    public static string WithoutFirstSegment(string path)
+    {
+        var slash = path.IndexOf('/', 1);
+        return slash < 0 ? "/" : Normalize(path[slash..]);
+    }
+
     /// <summary>Collapses duplicate separators and '.' segments, resolves '..', and makes the path absolute.</summary>
     /// <exception cref="ArgumentException">'..' climbs above the root.</exception>
     public static string Normalize(string path)

@@ -33,14 +33,11 @@ internal sealed class AzureBlobFileSystem : IRemoteFileSystem
     /// Any other absolute path is within the container already; a relative one is below the endpoint's base path.
     /// </summary>
     private string Resolve(string path) => IsUriPath(path)
-        ? RemotePath.Normalize(path.Length == Container.Length + 1 ? "/" : path[(Container.Length + 1)..])
+        ? RemotePath.WithoutFirstSegment(path)
         : RemotePath.Combine(_settings.BasePath, path);
 
     /// <summary>Whether a path given by a caller is a URI path (starts with the container's name).</summary>
-    private bool IsUriPath(string path) =>
-        path.Length > Container.Length && path[0] == '/' &&
-        string.CompareOrdinal(path, 1, Container, 0, Container.Length) == 0 &&
-        (path.Length == Container.Length + 1 || path[Container.Length + 1] == '/');
+    private bool IsUriPath(string path) => RemotePath.StartsWithSegment(path, Container, StringComparison.Ordinal);
 
     /// <summary>An item's path in the caller's terms: a URI path again when the caller gave one.</summary>
     private RemoteItem Outward(RemoteItem item, bool uriPath) =>

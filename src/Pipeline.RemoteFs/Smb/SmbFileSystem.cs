@@ -47,14 +47,11 @@ public sealed class SmbFileSystem : IRemoteFileSystem
     /// is within the share already; a relative one is below the endpoint's base path.
     /// </summary>
     internal string Resolve(string path) => IsUriPath(path)
-        ? RemotePath.Normalize(path.Length == Settings.Share.Length + 1 ? "/" : path[(Settings.Share.Length + 1)..])
+        ? RemotePath.WithoutFirstSegment(path)
         : RemotePath.Combine(Settings.BasePath, path);
 
     /// <summary>Whether a path given by a caller is a URI path (starts with the share's name).</summary>
-    private bool IsUriPath(string path) =>
-        path.Length > Settings.Share.Length && path[0] == '/' &&
-        string.Compare(path, 1, Settings.Share, 0, Settings.Share.Length, StringComparison.OrdinalIgnoreCase) == 0 &&
-        (path.Length == Settings.Share.Length + 1 || path[Settings.Share.Length + 1] == '/');
+    private bool IsUriPath(string path) => RemotePath.StartsWithSegment(path, Settings.Share, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>An item's path in the caller's terms: a URI path again when the caller gave one.</summary>
     private RemoteItem Outward(RemoteItem item, bool uriPath) =>
