@@ -22,6 +22,8 @@ public sealed class SqliteRunStore : IRunStore
 
     private readonly string _connectionString;
     private readonly ConcurrentDictionary<SqliteRunLock, byte> _heldLocks = new();
+    private readonly SemaphoreSlim _attemptGate = new(1, 1);
+    private AttemptWriter? _attemptWriter;
     private int _disposed;
 
     /// <summary>Opens (creating if needed) the run store database at a path and brings its schema up to date.</summary>
@@ -192,7 +194,29 @@ public sealed class SqliteRunStore : IRunStore
         var current = attempts[0];
         try
         {
-            await WriteAsync(connection => attempts.Sum(a => InsertAttempt(connection, current = a)), cancellationToken).ConfigureAwait(false);
+            await _attemptGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+                // A run records every step's attempts through one connection and one prepared upsert kept for the
+                // store's life: opening a pooled connection, setting its pragmas and preparing the statement cost
+                // more than the insert, and a sequential run writes about one attempt per transaction.
+                _attemptWriter ??= AttemptWriter.Open(Open());
+                try
+                {
+                    _attemptWriter.Write(attempts, a => current = a);
+                }
+                catch
+                {
+                    _attemptWriter.Dispose();
+                    _attemptWriter = null;
+                    throw;
+                }
+            }
+            finally
+            {
+                _attemptGate.Release();
+            }
         }
         catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == SqliteConstraintForeignKey)
         {
@@ -200,20 +224,74 @@ public sealed class SqliteRunStore : IRunStore
         }
     }
 
-    private static int InsertAttempt(SqliteConnection connection, StepAttemptRecord attempt) => Execute(connection, """
-                INSERT INTO step_attempts (run_id, step_id, attempt, is_rollback, status, started_at, ended_at,
-                                           error_kind, error_message, rows, bytes, metrics_json)
-                VALUES ($run, $step, $attempt, $rollback, $status, $started, $ended, $kind, $message, $rows, $bytes, $metrics)
-                ON CONFLICT (run_id, step_id, attempt, is_rollback) DO UPDATE SET
-                    status = excluded.status, started_at = excluded.started_at, ended_at = excluded.ended_at,
-                    error_kind = excluded.error_kind, error_message = excluded.error_message, rows = excluded.rows,
-                    bytes = excluded.bytes, metrics_json = excluded.metrics_json
-                """,
-                ("$run", attempt.RunId), ("$step", attempt.StepId), ("$attempt", attempt.Attempt),
-                ("$rollback", attempt.IsRollback ? 1 : 0), ("$status", SqliteValues.ToText(attempt.Status)),
-                ("$started", SqliteValues.ToText(attempt.StartedAt)), ("$ended", SqliteValues.ToText(attempt.EndedAt)),
-                ("$kind", attempt.ErrorKind), ("$message", attempt.ErrorMessage), ("$rows", attempt.Rows),
-                ("$bytes", attempt.Bytes), ("$metrics", attempt.MetricsJson));
+    private const string InsertAttemptSql = """
+        INSERT INTO step_attempts (run_id, step_id, attempt, is_rollback, status, started_at, ended_at,
+                                   error_kind, error_message, rows, bytes, metrics_json)
+        VALUES ($run, $step, $attempt, $rollback, $status, $started, $ended, $kind, $message, $rows, $bytes, $metrics)
+        ON CONFLICT (run_id, step_id, attempt, is_rollback) DO UPDATE SET
+            status = excluded.status, started_at = excluded.started_at, ended_at = excluded.ended_at,
+            error_kind = excluded.error_kind, error_message = excluded.error_message, rows = excluded.rows,
+            bytes = excluded.bytes, metrics_json = excluded.metrics_json
+        """;
+
+    private static readonly string[] AttemptParameters =
+        ["$run", "$step", "$attempt", "$rollback", "$status", "$started", "$ended", "$kind", "$message", "$rows", "$bytes", "$metrics"];
+
+    /// <summary>One connection and one prepared upsert that record attempts, a batch per immediate transaction.</summary>
+    private sealed class AttemptWriter : IDisposable
+    {
+        private readonly SqliteConnection _connection;
+        private readonly SqliteCommand _insert;
+
+        private AttemptWriter(SqliteConnection connection, SqliteCommand insert) => (_connection, _insert) = (connection, insert);
+
+        public static AttemptWriter Open(SqliteConnection connection)
+        {
+            try
+            {
+                var insert = Command(connection, InsertAttemptSql, AttemptParameters.Select(name => (name, (object?)null)).ToArray());
+                insert.Prepare();
+                return new AttemptWriter(connection, insert);
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>Writes the batch in one transaction, telling <paramref name="writing"/> each attempt first.</summary>
+        public void Write(IReadOnlyList<StepAttemptRecord> attempts, Action<StepAttemptRecord> writing)
+        {
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            _insert.Transaction = transaction;
+            foreach (var attempt in attempts)
+            {
+                writing(attempt);
+                SetAttempt(_insert.Parameters, attempt);
+                _insert.ExecuteNonQuery();
+            }
+            transaction.Commit();
+            _insert.Transaction = null;
+        }
+
+        public void Dispose()
+        {
+            _insert.Dispose();
+            _connection.Dispose();
+        }
+    }
+
+    private static void SetAttempt(SqliteParameterCollection parameters, StepAttemptRecord attempt)
+    {
+        object?[] values =
+        [
+            attempt.RunId, attempt.StepId, attempt.Attempt, attempt.IsRollback ? 1 : 0, SqliteValues.ToText(attempt.Status),
+            SqliteValues.ToText(attempt.StartedAt), SqliteValues.ToText(attempt.EndedAt), attempt.ErrorKind, attempt.ErrorMessage,
+            attempt.Rows, attempt.Bytes, attempt.MetricsJson,
+        ];
+        for (var i = 0; i < values.Length; i++) parameters[i].Value = values[i] ?? DBNull.Value;
+    }
 
     /// <inheritdoc />
     public async Task<RunRecord?> GetRunAsync(string runId, CancellationToken cancellationToken = default)
@@ -353,6 +431,16 @@ public sealed class SqliteRunStore : IRunStore
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await _attemptGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _attemptWriter?.Dispose();
+            _attemptWriter = null;
+        }
+        finally
+        {
+            _attemptGate.Release();
+        }
         List<Exception>? failures = null;
         foreach (var runLock in _heldLocks.Keys)
         {

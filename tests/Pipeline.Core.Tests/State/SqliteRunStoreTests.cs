@@ -172,6 +172,42 @@ public sealed class SqliteRunStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_refused_batch_writes_none_of_its_attempts_and_the_store_records_the_next_batch()
+    {
+        await using var store = OpenStore();
+        await store.StartRunAsync(Run("r1"));
+        await store.RecordAttemptsAsync([new StepAttemptRecord { RunId = "r1", StepId = "a", Attempt = 1, StartedAt = Noon }]);
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => store.RecordAttemptsAsync(
+        [
+            new StepAttemptRecord { RunId = "r1", StepId = "b", Attempt = 1, StartedAt = Noon.AddSeconds(1) },
+            new StepAttemptRecord { RunId = "ghost", StepId = "c", Attempt = 1, StartedAt = Noon.AddSeconds(2) },
+        ]));
+        await store.RecordAttemptsAsync(
+        [
+            new StepAttemptRecord { RunId = "r1", StepId = "d", Attempt = 1, StartedAt = Noon.AddSeconds(3) },
+            new StepAttemptRecord { RunId = "r1", StepId = "e", Attempt = 1, StartedAt = Noon.AddSeconds(4) },
+        ]);
+
+        Assert.Contains("step 'c'", error.Message);
+        Assert.Equal(["a", "d", "e"], (await store.GetAttemptsAsync("r1")).Select(a => a.StepId));
+    }
+
+    [Fact]
+    public async Task Recording_after_the_store_is_disposed_is_refused()
+    {
+        var store = OpenStore();
+        await store.StartRunAsync(Run("r1"));
+        await store.RecordAttemptAsync(new StepAttemptRecord { RunId = "r1", StepId = "a", Attempt = 1, StartedAt = Noon });
+        await store.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.RecordAttemptAsync(
+            new StepAttemptRecord { RunId = "r1", StepId = "b", Attempt = 1, StartedAt = Noon }));
+        await using var reopened = OpenStore();
+        Assert.Equal(["a"], (await reopened.GetAttemptsAsync("r1")).Select(a => a.StepId));
+    }
+
+    [Fact]
     public async Task Runs_are_listed_newest_first_and_filtered_by_pipeline_status_and_start()
     {
         await using var store = OpenStore();
