@@ -14,6 +14,8 @@ internal sealed class RecordBroadcast : IRecordWriter
 {
     private readonly string _producerId;
     private readonly List<Subscription> _subscriptions = [];
+    // Detach finds a consumer's subscriptions without a scan: a caller's input can have thousands of consumers.
+    private readonly Dictionary<string, List<Subscription>> _byConsumer = new(StringComparer.Ordinal);
     private long _rows;
 
     public RecordBroadcast(string producerId)
@@ -37,6 +39,8 @@ internal sealed class RecordBroadcast : IRecordWriter
             FullMode = BoundedChannelFullMode.Wait,
         }));
         _subscriptions.Add(subscription);
+        if (!_byConsumer.TryGetValue(consumerId, out var mine)) _byConsumer.Add(consumerId, mine = []);
+        mine.Add(subscription);
         return Read(subscription);
     }
 
@@ -76,7 +80,8 @@ internal sealed class RecordBroadcast : IRecordWriter
     /// <summary>Detaches a consumer that will read no more (finished, failed or skipped).</summary>
     public void Detach(string consumerId)
     {
-        foreach (var subscription in _subscriptions.Where(s => s.ConsumerId == consumerId))
+        if (!_byConsumer.TryGetValue(consumerId, out var mine)) return;
+        foreach (var subscription in mine)
         {
             subscription.Detached = true;
             subscription.Channel.Writer.TryComplete();

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Management.Automation;
 
 namespace Pipeline.PowerShell.Hosting;
@@ -10,8 +9,7 @@ namespace Pipeline.PowerShell.Hosting;
 /// </summary>
 internal sealed class CmdletQueue
 {
-    private readonly ConcurrentQueue<Action> _items = new();
-    private readonly SemaphoreSlim _signal = new(0);
+    private readonly SleepingQueue<Action> _items = new();
     private volatile bool _stopped;
 
     /// <summary>Whether a write met a stopping pipeline; later writes are dropped.</summary>
@@ -20,7 +18,7 @@ internal sealed class CmdletQueue
     /// <summary>Posts a write to PowerShell's streams; dropped once the pipeline is stopping.</summary>
     public void Post(Action write)
     {
-        _items.Enqueue(() =>
+        _items.Add(() =>
         {
             if (_stopped) return;
             try
@@ -32,7 +30,6 @@ internal sealed class CmdletQueue
                 _stopped = true;
             }
         });
-        _signal.Release();
     }
 
     /// <summary>Runs <paramref name="work"/> on the cmdlet's thread; the task ends with its result or exception,
@@ -41,7 +38,7 @@ internal sealed class CmdletQueue
     {
         var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         var registration = cancellationToken.Register(() => completion.TrySetCanceled(cancellationToken));
-        _items.Enqueue(() =>
+        _items.Add(() =>
         {
             registration.Dispose();
             if (completion.Task.IsCompleted) return;
@@ -54,7 +51,6 @@ internal sealed class CmdletQueue
                 completion.TrySetException(ex);
             }
         });
-        _signal.Release();
         return completion.Task;
     }
 
@@ -62,23 +58,24 @@ internal sealed class CmdletQueue
     /// is empty.</summary>
     public void RunUntil(Task task)
     {
+        // The task's end wakes the loop with an empty item.
         if (!task.IsCompleted)
-            task.ContinueWith(static (_, signal) => ((SemaphoreSlim)signal!).Release(), _signal, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            task.ContinueWith(static (_, items) => ((SleepingQueue<Action>)items!).Add(static () => { }), _items, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         while (true)
         {
-            while (_items.TryDequeue(out var item)) item();
+            while (_items.TryTake(out var item)) item();
             if (task.IsCompleted)
             {
-                while (_items.TryDequeue(out var item)) item();
+                while (_items.TryTake(out var item)) item();
                 return;
             }
-            _signal.Wait();
+            if (_items.Take(out var next)) next();
         }
     }
 
     /// <summary>On the cmdlet's thread: runs the work posted so far without waiting.</summary>
     public void RunPending()
     {
-        while (_items.TryDequeue(out var item)) item();
+        while (_items.TryTake(out var item)) item();
     }
 }

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
+using Pipeline.PowerShell.Hosting;
 
 namespace Pipeline.PowerShell.Scripts;
 
@@ -109,9 +110,9 @@ internal sealed class ScriptWorker : IDisposable
     // Runs in the worker's runspace for as long as the worker lives. Scripts run in a child scope (&), so what they
     // set does not leak into the next one; '*>&1' merges every stream into the output, in the order written.
     private const string Loop = """
-        param($__queue)
+        param($__items)
         $__blocks = @{}
-        foreach ($__item in $__queue.GetConsumingEnumerable()) {
+        foreach ($__item in $__items) {
             try {
                 $__block = $__blocks[$__item.Script]
                 if ($null -eq $__block) { $__block = $__blocks[$__item.Script] = [scriptblock]::Create($__item.Script) }
@@ -130,7 +131,7 @@ internal sealed class ScriptWorker : IDisposable
         }
         """;
 
-    private readonly BlockingCollection<ScriptWorkItem> _queue = new();
+    private readonly SleepingQueue<ScriptWorkItem> _queue = new();
     private readonly Runspace _runspace;
     private readonly System.Management.Automation.PowerShell _loop;
     private readonly IAsyncResult _running;
@@ -145,7 +146,7 @@ internal sealed class ScriptWorker : IDisposable
         if (Directory.Exists(location)) _runspace.SessionStateProxy.Path.SetLocation(WildcardPattern.Escape(location));
         _loop = System.Management.Automation.PowerShell.Create();
         _loop.Runspace = _runspace;
-        _loop.AddScript(Loop, useLocalScope: true).AddArgument(_queue);
+        _loop.AddScript(Loop, useLocalScope: true).AddArgument(_queue.GetConsumingEnumerable());
         // When the loop ends (stopped, or broken), the script it was running gets an answer.
         _running = _loop.BeginInvoke<PSObject>(null, null, _ => Volatile.Read(ref _current)?.Abandon(LoopStopped()), null);
     }
@@ -160,7 +161,7 @@ internal sealed class ScriptWorker : IDisposable
     public async Task<ScriptRunResult> RunAsync(ScriptWorkItem item, CancellationToken cancellationToken)
     {
         Volatile.Write(ref _current, item);
-        _queue.Add(item, CancellationToken.None);
+        _queue.Add(item);
         if (_running.IsCompleted) item.Abandon(LoopStopped()); // ended before it could take the item
         using var stop = cancellationToken.Register(() =>
         {
@@ -192,6 +193,5 @@ internal sealed class ScriptWorker : IDisposable
         _current?.Abandon(new ObjectDisposedException(nameof(ScriptWorker)));
         _loop.Dispose();
         _runspace.Dispose();
-        _queue.Dispose();
     }
 }
