@@ -206,3 +206,32 @@ function Start-TestS3rver([string] $Bucket = 'pipeline-pester') {
         Uri        = "s3://$Bucket"
     }
 }
+
+$script:AzuriteBlob = '/opt/pipeline-test-tools/node_modules/.bin/azurite-blob'   # .ci/provision.d/azurite.sh
+
+function Get-AzuriteMissingReason {
+    if (-not (Test-Path $script:AzuriteBlob)) { return "$script:AzuriteBlob is missing (run .ci/provision.d/azurite.sh)" }
+    $null
+}
+
+function Start-TestAzurite([string] $Container = 'pipeline-pester') {
+    $root = Join-Path ([IO.Path]::GetTempPath()) ('pipeline-pester-azurite-' + [guid]::NewGuid().ToString('n'))
+    New-Item -ItemType Directory -Path $root | Out-Null
+    $port = Get-FreePort
+    $log = Join-Path $root 'stderr.log'
+    $arguments = '--blobHost', '127.0.0.1', '--blobPort', $port, '--location', (Join-Path $root 'data'), '--silent', '--skipApiVersionCheck'
+    $process = Start-Process -FilePath $script:AzuriteBlob -ArgumentList $arguments -RedirectStandardOutput (Join-Path $root 'stdout.log') -RedirectStandardError $log -PassThru
+    Wait-TestServerPort $process $port 'azurite-blob' $log
+    $account = 'devstoreaccount1'
+    [pscustomobject]@{
+        Root       = $root
+        Port       = $port
+        Process    = $process
+        Account    = $account
+        Container  = $Container
+        ServiceUrl = "http://127.0.0.1:$port/$account"
+        # Azurite's published development account key: a test fixture, not a secret.
+        Credential = [pscredential]::new($account, (ConvertTo-SecureString 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==' -AsPlainText -Force))
+        Uri        = "az://$account/$Container"
+    }
+}
