@@ -184,27 +184,34 @@ function Get-S3rverMissingReason {
     $null
 }
 
-function Start-TestS3rver([string] $Bucket = 'pipeline-pester') {
-    $root = Join-Path ([IO.Path]::GetTempPath()) ('pipeline-pester-s3rver-' + [guid]::NewGuid().ToString('n'))
+# Starts a server from the npm tools directory (s3rver, Azurite) on 127.0.0.1 at a free port with its data in a new
+# temporary directory; $Arguments builds its command line from the port and the data directory.
+function Start-TestNodeServer([string] $Name, [string] $FilePath, [scriptblock] $Arguments) {
+    $root = Join-Path ([IO.Path]::GetTempPath()) ("pipeline-pester-$Name-" + [guid]::NewGuid().ToString('n'))
     New-Item -ItemType Directory -Path $root | Out-Null
     $port = Get-FreePort
     $log = Join-Path $root 'stderr.log'
+    $process = Start-Process -FilePath $FilePath -ArgumentList (& $Arguments $port (Join-Path $root 'data')) `
+        -RedirectStandardOutput (Join-Path $root 'stdout.log') -RedirectStandardError $log -PassThru
+    Wait-TestServerPort $process $port $Name $log
+    [pscustomobject]@{ Root = $root; Port = $port; Process = $process }
+}
+
+function Start-TestS3rver([string] $Bucket = 'pipeline-pester') {
     $node = (Get-Command node -CommandType Application | Select-Object -First 1).Source
     # s3rver encrypts ListObjectsV2 continuation tokens with DES, which OpenSSL 3 keeps in its legacy provider.
-    $arguments = '--openssl-legacy-provider', $script:S3rverScript, '--address', '127.0.0.1', '--port', $port,
-        '--directory', (Join-Path $root 'data'), '--silent', '--no-vhost-buckets', '--configure-bucket', $Bucket
-    $process = Start-Process -FilePath $node -ArgumentList $arguments -RedirectStandardOutput (Join-Path $root 'stdout.log') -RedirectStandardError $log -PassThru
-    Wait-TestServerPort $process $port 's3rver' $log
-    [pscustomobject]@{
-        Root       = $root
-        Port       = $port
-        Process    = $process
+    $server = Start-TestNodeServer 's3rver' $node {
+        param($port, $data)
+        '--openssl-legacy-provider', $script:S3rverScript, '--address', '127.0.0.1', '--port', $port,
+            '--directory', $data, '--silent', '--no-vhost-buckets', '--configure-bucket', $Bucket
+    }
+    $server | Add-Member -PassThru -NotePropertyMembers ([ordered]@{
         Bucket     = $Bucket
-        ServiceUrl = "http://127.0.0.1:$port"
+        ServiceUrl = "http://127.0.0.1:$($server.Port)"
         # s3rver's fixed key pair: a test fixture, not a secret.
         Credential = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))
         Uri        = "s3://$Bucket"
-    }
+    })
 }
 
 $script:AzuriteBlob = '/opt/pipeline-test-tools/node_modules/.bin/azurite-blob'   # .ci/provision.d/azurite.sh
@@ -215,23 +222,17 @@ function Get-AzuriteMissingReason {
 }
 
 function Start-TestAzurite([string] $Container = 'pipeline-pester') {
-    $root = Join-Path ([IO.Path]::GetTempPath()) ('pipeline-pester-azurite-' + [guid]::NewGuid().ToString('n'))
-    New-Item -ItemType Directory -Path $root | Out-Null
-    $port = Get-FreePort
-    $log = Join-Path $root 'stderr.log'
-    $arguments = '--blobHost', '127.0.0.1', '--blobPort', $port, '--location', (Join-Path $root 'data'), '--silent', '--skipApiVersionCheck'
-    $process = Start-Process -FilePath $script:AzuriteBlob -ArgumentList $arguments -RedirectStandardOutput (Join-Path $root 'stdout.log') -RedirectStandardError $log -PassThru
-    Wait-TestServerPort $process $port 'azurite-blob' $log
+    $server = Start-TestNodeServer 'azurite' $script:AzuriteBlob {
+        param($port, $data)
+        '--blobHost', '127.0.0.1', '--blobPort', $port, '--location', $data, '--silent', '--skipApiVersionCheck'
+    }
     $account = 'devstoreaccount1'
-    [pscustomobject]@{
-        Root       = $root
-        Port       = $port
-        Process    = $process
+    $server | Add-Member -PassThru -NotePropertyMembers ([ordered]@{
         Account    = $account
         Container  = $Container
-        ServiceUrl = "http://127.0.0.1:$port/$account"
+        ServiceUrl = "http://127.0.0.1:$($server.Port)/$account"
         # Azurite's published development account key: a test fixture, not a secret.
         Credential = [pscredential]::new($account, (ConvertTo-SecureString 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==' -AsPlainText -Force))
         Uri        = "az://$account/$Container"
-    }
+    })
 }
