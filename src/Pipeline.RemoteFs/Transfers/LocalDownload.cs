@@ -81,7 +81,8 @@ internal sealed partial class FileCopier
             }
             else
             {
-                var offset = File.Exists(_temporary) ? new FileInfo(_temporary).Length : 0;
+                // A fresh temporary name holds nothing on the first attempt: no need to look.
+                var offset = attempt == 1 && _note is null ? 0 : new FileInfo(_temporary) is { Exists: true } partial ? partial.Length : 0;
                 var streamed = await DownloadSequentialAsync(offset, count, cancellationToken).ConfigureAwait(false);
                 if (offset > 0 || attempt > 1 || _source is LocalFileSystem)
                     await CheckUnchangedAsync(_source, _item, cancellationToken).ConfigureAwait(false);
@@ -131,8 +132,10 @@ internal sealed partial class FileCopier
                     return;
                 }
             }
+            // A fresh temporary name (no resume) cannot exist yet; a fixed one may hold another version.
+            if (_note is null) return;
             DeleteTemporary();
-            if (_note is not null) File.WriteAllText(_note, Identity + "\n");
+            File.WriteAllText(_note, Identity + "\n");
         }
 
         private long PartLength(int part) => Math.Min(_partSize, _item.Length - part * _partSize);
