@@ -198,7 +198,7 @@ public sealed class S3FileSystem : IRemoteFileSystem
         try
         {
             var response = await Call("Read", key, ct => _client.GetObjectAsync(request, ct), cancellationToken).ConfigureAwait(false);
-            return new S3ReadStream(response, this, key);
+            return new S3ReadStream(response, this, key, wholeObject: offset == 0 && length is null);
         }
         catch (RemoteFsException ex) when (ex.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.RequestedRangeNotSatisfiable })
         {
@@ -208,6 +208,9 @@ public sealed class S3FileSystem : IRemoteFileSystem
     }
 
     internal RemoteFsException ReadFailed(Exception ex, string key, CancellationToken cancellationToken) => S3Errors.Map(ex, "Read", _settings, key, cancellationToken);
+
+    internal RemoteFsException ReadDamaged(string key, string expected, string actual) =>
+        new(RemoteErrorKind.Io, $"Read of s3 object '{Bucket}/{key}' at {_settings.Server} received damaged bytes: their MD5 is {actual}, the object's ETag {expected}", "/" + key, Endpoint);
 
     /// <inheritdoc />
     public async Task<RemoteWriteStream> OpenWriteAsync(string path, WriteOptions? options = null, CancellationToken cancellationToken = default)

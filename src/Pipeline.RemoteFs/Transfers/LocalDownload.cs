@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using Pipeline.RemoteFs.Local;
@@ -70,24 +71,24 @@ internal sealed partial class FileCopier
             if (!_prepared) Prepare(count);
             else if (!_ranged) DeleteTemporary(); // a source without ranges is read again from the start
 
-            string? expected;
+            FileChecksum? checksum = null;
             if (_parallel)
             {
-                await DownloadPartsAsync(count, cancellationToken).ConfigureAwait(false);
+                checksum = await DownloadPartsAsync(count, cancellationToken).ConfigureAwait(false);
                 await CheckUnchangedAsync(_source, _item, cancellationToken).ConfigureAwait(false);
-                expected = null;
+                if (_options.VerifyChecksum)
+                    checksum ??= VerifyReceived(null) ?? await VerifyAsync(null, null, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                var offset = File.Exists(_temporary) ? new FileInfo(_temporary).Length : 0;
-                expected = await DownloadSequentialAsync(offset, count, cancellationToken).ConfigureAwait(false);
+                // A fresh temporary name holds nothing on the first attempt: no need to look.
+                var offset = attempt == 1 && _note is null ? 0 : new FileInfo(_temporary) is { Exists: true } partial ? partial.Length : 0;
+                var streamed = await DownloadSequentialAsync(offset, count, cancellationToken).ConfigureAwait(false);
                 if (offset > 0 || attempt > 1 || _source is LocalFileSystem)
                     await CheckUnchangedAsync(_source, _item, cancellationToken).ConfigureAwait(false);
+                if (_options.VerifyChecksum)
+                    checksum = VerifyReceived(streamed) ?? await VerifyAsync(null, null, cancellationToken).ConfigureAwait(false);
             }
-
-            FileChecksum? checksum = null;
-            if (_options.VerifyChecksum)
-                checksum = VerifyReceived(expected) ?? await VerifyAsync(null, cancellationToken).ConfigureAwait(false);
             if (_options.PreserveTimestamps && _item.LastWriteTime is { } time)
                 File.SetLastWriteTimeUtc(_temporary, time.UtcDateTime);
             var written = new FileInfo(_temporary).Length;
@@ -131,8 +132,10 @@ internal sealed partial class FileCopier
                     return;
                 }
             }
+            // A fresh temporary name (no resume) cannot exist yet; a fixed one may hold another version.
+            if (_note is null) return;
             DeleteTemporary();
-            if (_note is not null) File.WriteAllText(_note, Identity + "\n");
+            File.WriteAllText(_note, Identity + "\n");
         }
 
         private long PartLength(int part) => Math.Min(_partSize, _item.Length - part * _partSize);
@@ -144,8 +147,16 @@ internal sealed partial class FileCopier
                 DeleteTemporary();
                 offset = 0;
             }
-            using var hash = _options.VerifyChecksum ? Checksums.Create(_options.ChecksumAlgorithm) : null;
-            await using var file = new FileStream(_temporary, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            // Unbuffered and synchronous: each write is one copy into the page cache, with no hop to another thread.
+            await using var file = new FileStream(_temporary, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 0);
+            await using var stream = offset == _item.Length && offset > 0
+                ? Stream.Null
+                : await _source.OpenReadAsync(_item.Path, offset, cancellationToken: cancellationToken).ConfigureAwait(false);
+            // A whole S3 object whose ETag is its MD5 is hashed and checked by its read stream as it arrives (on the
+            // platform's MD5): hashing it here again would only double the work, since what is read is what is written.
+            var checkedBySource = stream is S3.S3ReadStream { ChecksMd5: true } && offset == 0 && _options.VerifyChecksum &&
+                _options.ChecksumAlgorithm == ChecksumAlgorithm.Md5 && _options.Gzip == GzipMode.None;
+            using var hash = _options.VerifyChecksum && !checkedBySource ? Checksums.Create(_options.ChecksumAlgorithm) : null;
             if (hash is not null && offset > 0)
             {
                 // What an earlier attempt wrote is part of the checksum of the whole.
@@ -167,37 +178,70 @@ internal sealed partial class FileCopier
                 }
             }
             file.SetLength(offset);
-            file.Position = offset;
-            var output = new HashingWriteStream(file, hash);
-            var stream = offset == _item.Length && offset > 0
-                ? Stream.Null
-                : await _source.OpenReadAsync(_item.Path, offset, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var output = new HashingWriteStream(new LocalFileWriteStream(file.SafeFileHandle, offset), hash);
             await using (var input = new CountingReadStream(stream, count))
             {
                 await _copier.PumpAsync(input, output, cancellationToken).ConfigureAwait(false);
                 CheckLength(_item, offset + input.BytesRead, _source);
             }
-            await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+            if (checkedBySource) return ((S3.S3ReadStream)stream).VerifiedMd5;
             return hash is null ? null : Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
         }
 
-        private async Task DownloadPartsAsync(Action<long> count, CancellationToken cancellationToken)
+        /// <summary>
+        /// Fetches the missing parts, <see cref="TransferOptions.PartParallelism"/> at once. Unless the parts' own MD5s
+        /// will verify the file (a multipart ETag), the verification follows the download: it reads each part back from
+        /// the page cache as soon as the part is complete, in file order, so that hashing the file overlaps fetching it
+        /// instead of coming after it. Returns that verification's result, or null when it is left for later.
+        /// </summary>
+        private async Task<FileChecksum?> DownloadPartsAsync(Action<long> count, CancellationToken cancellationToken)
         {
             using (var create = File.Open(_temporary, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None))
                 create.SetLength(_item.Length);
-            using var handle = File.OpenHandle(_temporary, FileMode.Open, FileAccess.ReadWrite, FileShare.None, FileOptions.Asynchronous);
+            using var handle = File.OpenHandle(_temporary, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
             var todo = Enumerable.Range(0, _partsDone.Length).Where(p => !_partsDone[p]).ToArray();
+            var ready = _partsDone.Select(done => done ? null : new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+            var follow = _options.VerifyChecksum && !(_hashParts && _options.ChecksumAlgorithm == ChecksumAlgorithm.Md5 && MultipartCount(_item) == _partsDone.Length);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var verifying = follow ? FollowAsync() : null;
             var noteGate = new object();
-            await Parallel.ForEachAsync(todo, new ParallelOptions { MaxDegreeOfParallelism = _options.PartParallelism, CancellationToken = cancellationToken },
-                async (part, token) =>
+            try
+            {
+                await Parallel.ForEachAsync(todo, new ParallelOptions { MaxDegreeOfParallelism = _options.PartParallelism, CancellationToken = stop.Token },
+                    async (part, token) =>
+                    {
+                        _partHashes[part] = await DownloadPartAsync(handle, part, count, token).ConfigureAwait(false);
+                        _partsDone[part] = true;
+                        ready[part]!.TrySetResult();
+                        if (_note is not null)
+                            lock (noteGate) File.AppendAllText(_note, part.ToString(CultureInfo.InvariantCulture) + "\n");
+                    }).ConfigureAwait(false);
+            }
+            catch when (verifying is not null)
+            {
+                await stop.CancelAsync().ConfigureAwait(false);
+                // A part found damaged stopped the download: that is the failure to report, not the cancellation.
+                if (await Task.WhenAny(verifying).ConfigureAwait(false) is { IsFaulted: true } failed && failed.Exception!.InnerException is not OperationCanceledException)
+                    ExceptionDispatchInfo.Throw(failed.Exception.InnerException!);
+                throw;
+            }
+            return verifying is null ? null : await verifying.ConfigureAwait(false);
+
+            async Task<FileChecksum> FollowAsync()
+            {
+                try
                 {
-                    _partHashes[part] = await DownloadPartAsync(handle, part, count, token).ConfigureAwait(false);
-                    _partsDone[part] = true;
-                    if (_note is not null)
-                        lock (noteGate) File.AppendAllText(_note, part.ToString(CultureInfo.InvariantCulture) + "\n");
-                }).ConfigureAwait(false);
+                    return await VerifyAsync(handle, ready.Select(r => r?.Task).ToArray(), stop.Token).ConfigureAwait(false);
+                }
+                catch
+                {
+                    await stop.CancelAsync().ConfigureAwait(false);
+                    throw;
+                }
+            }
         }
 
+        /// <summary>Fetches one part into its place in the file, writing whole buffers (one write per MiB, not per network read).</summary>
         private async Task<string?> DownloadPartAsync(SafeFileHandle handle, int part, Action<long> count, CancellationToken cancellationToken)
         {
             var start = part * _partSize;
@@ -205,21 +249,29 @@ internal sealed partial class FileCopier
             using var hash = _hashParts ? Checksums.Create(_options.ChecksumAlgorithm) : null;
             var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
             long done = 0;
+            var filled = 0;
             try
             {
                 await using var input = await _source.OpenReadAsync(_item.Path, start, length, cancellationToken).ConfigureAwait(false);
-                int read;
-                while (done < length && (read = await input.ReadAsync(buffer.AsMemory(0, (int)Math.Min(ChunkSize, length - done)), cancellationToken).ConfigureAwait(false)) > 0)
+                var ended = false;
+                while (done < length && !ended)
                 {
-                    hash?.AppendData(buffer, 0, read);
-                    await RandomAccess.WriteAsync(handle, buffer.AsMemory(0, read), start + done, cancellationToken).ConfigureAwait(false);
-                    done += read;
+                    var want = (int)Math.Min(ChunkSize, length - done);
+                    var read = await input.ReadAsync(buffer.AsMemory(filled, want - filled), cancellationToken).ConfigureAwait(false);
+                    ended = read == 0;
+                    filled += read;
                     count(read);
+                    if (filled < want && !ended) continue;
+                    hash?.AppendData(buffer, 0, filled);
+                    // Synchronous: a copy into the page cache costs less than handing it to another thread.
+                    RandomAccess.Write(handle, buffer.AsSpan(0, filled), start + done);
+                    done += filled;
+                    filled = 0;
                 }
             }
             catch
             {
-                count(-done); // the part is fetched again as a whole
+                count(-(done + filled)); // the part is fetched again as a whole
                 throw;
             }
             finally
@@ -288,25 +340,34 @@ internal sealed partial class FileCopier
 
         /// <summary>
         /// Reads the temporary file back: its checksum must equal the checksum of the bytes received (sequential), the
-        /// source's native MD5 when it has one, and every part's bytes as received (parallel).
+        /// source's native MD5 when it has one, and every part's bytes as received (parallel). With <paramref name="ready"/>
+        /// it follows a download in progress through its <paramref name="handle"/>, reading each part once it is complete.
         /// </summary>
-        private async Task<FileChecksum> VerifyAsync(string? expected, CancellationToken cancellationToken)
+        private async Task<FileChecksum> VerifyAsync(SafeFileHandle? handle, Task?[]? ready, CancellationToken cancellationToken)
         {
             using var whole = Checksums.Create(_options.ChecksumAlgorithm);
             using var part = _parallel && _hashParts ? Checksums.Create(_options.ChecksumAlgorithm) : null;
             var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+            var own = handle is null ? File.OpenHandle(_temporary, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan) : null;
             try
             {
-                await using var file = new FileStream(_temporary, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                var file = handle ?? own!;
+                var length = RandomAccess.GetLength(file);
                 long position = 0;
                 var index = 0;
-                int read;
-                while ((read = await file.ReadAsync(buffer.AsMemory(0, _parallel ? (int)Math.Min(ChunkSize, (index + 1) * _partSize - position) : ChunkSize), cancellationToken).ConfigureAwait(false)) > 0)
+                while (position < length)
                 {
+                    var end = _parallel ? Math.Min((index + 1) * _partSize, length) : length;
+                    if (ready?[index] is { } done && position == index * _partSize)
+                        await done.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    // Synchronous: the bytes were just written and are in the page cache.
+                    var read = RandomAccess.Read(file, buffer.AsSpan(0, (int)Math.Min(ChunkSize, end - position)), position);
+                    if (read == 0) break;
                     whole.AppendData(buffer, 0, read);
-                    position += read;
                     part?.AppendData(buffer, 0, read);
-                    if (_parallel && (position == (index + 1) * _partSize || position == _item.Length))
+                    position += read;
+                    if (_parallel && position == end)
                     {
                         var hex = part is null ? null : Convert.ToHexString(part.GetHashAndReset()).ToLowerInvariant();
                         if (hex is not null && _partHashes[index] is { } received && received != hex)
@@ -317,10 +378,10 @@ internal sealed partial class FileCopier
             }
             finally
             {
+                own?.Dispose();
                 ArrayPool<byte>.Shared.Return(buffer);
             }
             var actual = Convert.ToHexString(whole.GetHashAndReset()).ToLowerInvariant();
-            if (expected is not null && expected != actual) Mismatch(expected, actual);
             return new FileChecksum(_options.ChecksumAlgorithm, actual, Native: NativeMd5() == actual);
         }
 

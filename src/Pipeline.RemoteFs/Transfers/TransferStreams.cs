@@ -84,6 +84,46 @@ internal sealed class HashingWriteStream(Stream inner, IncrementalHash? hash, S3
 }
 
 /// <summary>
+/// Writes a local file through its handle at explicit offsets, synchronously even when called asynchronously: a write
+/// is a copy into the page cache, cheaper than the hop to another thread an asynchronous file write costs on Unix.
+/// </summary>
+internal sealed class LocalFileWriteStream(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long position) : Stream
+{
+    private long _position = position;
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => _position; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        RandomAccess.Write(handle, buffer, _position);
+        _position += buffer.Length;
+    }
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        Write(buffer.Span);
+        return ValueTask.CompletedTask;
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    // The handle belongs to the caller.
+}
+
+/// <summary>
 /// Decompresses gzip and checks the trailer itself: <see cref="GZipStream"/> reads a truncated file to its end
 /// without an error, so the CRC-32 and length of what came out are compared with the last member's trailer.
 /// </summary>

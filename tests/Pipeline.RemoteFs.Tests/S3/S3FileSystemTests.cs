@@ -337,6 +337,27 @@ public sealed class S3FileSystemTests
     }
 
     [S3rverFact]
+    public async Task A_whole_object_whose_bytes_do_not_match_its_etag_fails_to_read_as_damaged()
+    {
+        await using var server = await S3rverServer.StartAsync();
+        await using var provider = new S3FileSystemProvider();
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
+        var content = new byte[200_000];
+        Random.Shared.NextBytes(content);
+        await Upload(fs, "/d/object.bin", content);
+        Assert.Equal(content, await Download(fs, "/d/object.bin"));
+
+        server.DamageStoredObject("d/object.bin", 150_000);
+        var error = await Assert.ThrowsAsync<RemoteFsException>(() => Download(fs, "/d/object.bin"));
+        Assert.Equal(RemoteErrorKind.Io, error.Kind);
+        Assert.Contains("damaged", error.Message);
+        Assert.Contains("pipeline-test/d/object.bin", error.Message);
+        Assert.Contains(Convert.ToHexString(MD5.HashData(content)).ToLowerInvariant(), error.Message);
+        // A range has nothing to be compared with: it is read as it comes.
+        Assert.Equal(content[..1000], await Download(fs, "/d/object.bin", 0, 1000));
+    }
+
+    [S3rverFact]
     public async Task Clients_are_pooled_per_server_and_credential()
     {
         await using var server = await S3rverServer.StartAsync();

@@ -39,6 +39,20 @@ public sealed class S3rverServer : IAsyncDisposable
 
     public string ServiceUrl => $"http://127.0.0.1:{Port}";
 
+    /// <summary>
+    /// Flips one byte of a stored object in s3rver's own files, keeping its length and its recorded MD5 (ETag): the
+    /// server then sends damaged bytes under the original ETag, as a bad disk or a bad hop on the way would.
+    /// </summary>
+    public void DamageStoredObject(string key, long at)
+    {
+        var file = Path.Combine(_directory, "data", Bucket, key.Replace('/', Path.DirectorySeparatorChar) + "._S3rver_object");
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite);
+        stream.Position = at;
+        var original = stream.ReadByte();
+        stream.Position = at;
+        stream.WriteByte((byte)(original ^ 0xFF));
+    }
+
     /// <summary>Why the server cannot run here, or null when it can.</summary>
     public static string? MissingReason()
     {

@@ -102,6 +102,33 @@ public sealed class TransferFaultTests(TransferServers servers) : IClassFixture<
         Assert.Contains("no-such-bucket", error.Message);
     }
 
+    [TransferFact]
+    public async Task A_download_damaged_on_the_way_is_detected_as_it_streams_and_nothing_is_left()
+    {
+        await using var backend = await servers.OpenAsync("s3");
+        var content = TestData.Random(300_000, 21);
+        await backend.WriteAsync("damaged.bin", content);
+
+        // Intact: one GET, checked against the ETag while it streams, no second read of the object or of the file.
+        var intact = new ReadRecordingFileSystem(backend.Fs);
+        var good = await new RemoteTransfer().CopyAsync(intact, backend.Path("damaged.bin"), _fs, Local("good/damaged.bin"));
+        Assert.True(good.Succeeded, string.Join("; ", good.Failures.Select(f => f.Error.Message)));
+        Assert.Equal(content, File.ReadAllBytes(Local("good/damaged.bin")));
+        Assert.Equal([(backend.Path("damaged.bin"), 0L, (long?)null)], intact.Reads);
+        Assert.True(Assert.Single(good.Transferred).Checksum!.Native);
+
+        // The server now sends one byte changed under the same length and ETag.
+        servers.S3!.DamageStoredObject(backend.Path("damaged.bin").TrimStart('/'), 123_456);
+        var result = await new RemoteTransfer(new TransferOptions { Overwrite = true }).CopyAsync(backend.Fs, backend.Path("damaged.bin"), _fs, Local("good/damaged.bin"));
+        var failure = Assert.Single(result.Failures);
+        Assert.Equal(RemoteErrorKind.Io, failure.Error.Kind);
+        Assert.Contains("damaged", failure.Error.Message);
+        Assert.Equal(1, failure.Attempts);
+        // The good copy from before is untouched, and no temporary file is left beside it.
+        Assert.Equal(content, File.ReadAllBytes(Local("good/damaged.bin")));
+        Assert.Equal([Local("good/damaged.bin")], LeftOvers(Local("good")));
+    }
+
     [TransferTheory]
     [InlineData("s3")]
     [InlineData("azure")]
