@@ -22,7 +22,6 @@ var options = new RemoteConnectionOptions
 {
     Credential = new NetworkCredential(endpoint.UserName, Environment.GetEnvironmentVariable("FTP_BENCH_PASSWORD") ?? ""),
     PinnedFingerprint = Environment.GetEnvironmentVariable("FTP_BENCH_PIN") is { Length: > 0 } pin ? pin : null,
-    VerifyChecksum = false,
 };
 var traceClock = Stopwatch.StartNew();
 await using var provider = Environment.GetEnvironmentVariable("FTP_BENCH_TRACE") == "1"

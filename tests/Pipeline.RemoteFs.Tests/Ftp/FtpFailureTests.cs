@@ -176,6 +176,36 @@ public sealed class FtpFailureTests
     }
 
     [VsftpdFact]
+    public async Task Directory_made_by_someone_else_between_two_mkd_is_created_not_failed()
+    {
+        await using var server = await VsftpdServer.StartAsync();
+        var mkd = 0;
+        // The trace sees each command just before it goes out: the second MKD of /p/q (after its parent was made)
+        // finds that another client made /p/q meanwhile, and the server answers 550.
+        await using var provider = new FtpFileSystemProvider(null, line =>
+        {
+            if (line == "> MKD /p/q" && ++mkd == 2) Directory.CreateDirectory(Path.Combine(server.Root, "p/q"));
+        });
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
+        await fs.CreateDirectoryAsync("/p/q");
+        Assert.Equal(2, mkd);
+        Assert.True((await fs.StatAsync("/p/q"))!.IsDirectory);
+    }
+
+    [VsftpdFact]
+    public async Task Parallel_uploads_into_the_same_new_directories_all_succeed()
+    {
+        await using var server = await VsftpdServer.StartAsync();
+        await using var provider = new FtpFileSystemProvider();
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
+        for (var round = 0; round < 5; round++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Upload(fs, $"/r{round}/a/b/c/{i}.txt", [(byte)i])));
+            Assert.Equal(8, Directory.GetFiles(Path.Combine(server.Root, $"r{round}/a/b/c")).Length);
+        }
+    }
+
+    [VsftpdFact]
     public async Task Idle_pooled_connection_is_checked_with_noop_and_an_old_one_is_replaced()
     {
         await using var server = await VsftpdServer.StartAsync();
