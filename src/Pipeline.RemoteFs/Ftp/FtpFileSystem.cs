@@ -435,6 +435,13 @@ public sealed class FtpFileSystem : IRemoteFileSystem
         if (parent == full || await IsDirectoryAsync(c, parent, cancellationToken).ConfigureAwait(false))
         {
             if (await IsDirectoryAsync(c, full, cancellationToken).ConfigureAwait(false)) return; // made by someone else meanwhile
+            // The parent may have been made by someone else only after the MKD failed for want of it: try once more.
+            reply = await c.ExecuteAsync("MKD " + full, cancellationToken).ConfigureAwait(false);
+            if (reply.IsSuccess || await IsDirectoryAsync(c, full, cancellationToken).ConfigureAwait(false))
+            {
+                _knownDirectories[full] = true;
+                return;
+            }
             throw FtpErrors.FromReply(reply, "Create directory", full, Endpoint) is { Kind: RemoteErrorKind.NotFound } notFound
                 ? new RemoteFsException(RemoteErrorKind.PermissionDenied, notFound.Message, innerException: notFound)
                 : FtpErrors.FromReply(reply, "Create directory", full, Endpoint);
