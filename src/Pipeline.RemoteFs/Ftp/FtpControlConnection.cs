@@ -57,6 +57,9 @@ internal sealed class FtpControlConnection : IAsyncDisposable
     /// <summary>Whether EPSV failed once, so PASV is used directly.</summary>
     public bool EpsvRefused { get; set; }
 
+    /// <summary>Whether EPSV has worked on this connection, so it may go out together with the transfer command.</summary>
+    public bool EpsvWorks { get; set; }
+
     /// <summary>Whether EPRT failed once, so PORT is used directly.</summary>
     public bool EprtRefused { get; set; }
 
@@ -184,15 +187,30 @@ internal sealed class FtpControlConnection : IAsyncDisposable
 
     /// <summary>Sends one command line.</summary>
     /// <exception cref="RemoteFsException">The command holds a line break (<see cref="RemoteErrorKind.NotSupported"/>), or the connection failed.</exception>
-    public async Task SendAsync(string command, CancellationToken cancellationToken, bool secret = false)
+    public Task SendAsync(string command, CancellationToken cancellationToken, bool secret = false) =>
+        SendLinesAsync([command], cancellationToken, secret);
+
+    /// <summary>
+    /// Sends several command lines in one write (pipelining): the caller then reads one reply per command, in order.
+    /// Only for commands whose replies may be checked afterwards without harm.
+    /// </summary>
+    /// <exception cref="RemoteFsException">A command holds a line break (<see cref="RemoteErrorKind.NotSupported"/>), or the connection failed.</exception>
+    public Task SendAsync(IReadOnlyList<string> commands, CancellationToken cancellationToken) =>
+        SendLinesAsync(commands, cancellationToken, secret: false);
+
+    private async Task SendLinesAsync(IReadOnlyList<string> commands, CancellationToken cancellationToken, bool secret)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (command.AsSpan().IndexOfAny('\r', '\n') >= 0)
-            throw new RemoteFsException(RemoteErrorKind.NotSupported, "A name with a line break cannot be sent over FTP", endpoint: _settings.Endpoint);
+        foreach (var command in commands)
+        {
+            if (command.AsSpan().IndexOfAny('\r', '\n') >= 0)
+                throw new RemoteFsException(RemoteErrorKind.NotSupported, "A name with a line break cannot be sent over FTP", endpoint: _settings.Endpoint);
+        }
         if (IsBroken)
             throw new RemoteFsException(RemoteErrorKind.Transient, "The control connection is no longer usable", endpoint: _settings.Endpoint);
-        _settings.Trace?.Invoke("> " + (secret ? command.Split(' ')[0] + " ***" : command));
-        var bytes = _settings.Encoding.GetBytes(command + "\r\n");
+        foreach (var command in commands)
+            _settings.Trace?.Invoke("> " + (secret ? command.Split(' ')[0] + " ***" : command));
+        var bytes = _settings.Encoding.GetBytes(commands.Count == 1 ? commands[0] + "\r\n" : string.Concat(commands.Select(c => c + "\r\n")));
         using var deadline = new FtpDeadline(_settings.OperationTimeout, _settings.Time, cancellationToken);
         try
         {
@@ -202,10 +220,11 @@ internal sealed class FtpControlConnection : IAsyncDisposable
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
             IsBroken = true;
+            var verb = commands[0].Split(' ')[0];
             if (deadline.Expired)
-                throw new RemoteFsException(RemoteErrorKind.Timeout, $"Sending {command.Split(' ')[0]} did not finish within {_settings.OperationTimeout}", endpoint: _settings.Endpoint, innerException: ex);
+                throw new RemoteFsException(RemoteErrorKind.Timeout, $"Sending {verb} did not finish within {_settings.OperationTimeout}", endpoint: _settings.Endpoint, innerException: ex);
             cancellationToken.ThrowIfCancellationRequested();
-            throw FtpErrors.FromNetwork(ex, "Sending " + command.Split(' ')[0], null, _settings.Endpoint);
+            throw FtpErrors.FromNetwork(ex, "Sending " + verb, null, _settings.Endpoint);
         }
     }
 

@@ -21,18 +21,22 @@ internal sealed class FtpDataConnection : IAsyncDisposable
     private FtpReply? _finalReply;
     private bool _closed;
 
-    private FtpDataConnection(FtpControlConnection control, Stream stream, string operation, string? path, FtpReply? finalReply)
+    private FtpDataConnection(FtpControlConnection control, Stream stream, string operation, string? path, FtpReply? finalReply, FtpReply? prefaceReply)
     {
         _control = control;
         _stream = stream;
         _operation = operation;
         _path = path;
         _finalReply = finalReply;
+        PrefaceReply = prefaceReply;
         _deadline = new FtpTransferDeadline(control.Settings.OperationTimeout, control.Settings.Time);
     }
 
     /// <summary>The data; reads and writes run under the operation time limit through <see cref="ReadAsync"/> and <see cref="WriteAsync"/>.</summary>
     public Stream Stream => _stream;
+
+    /// <summary>The reply to the preface command given to <see cref="OpenAsync"/>, or null when there was none.</summary>
+    public FtpReply? PrefaceReply { get; }
 
     /// <summary>Opens a data connection and starts <paramref name="command"/> on it.</summary>
     /// <param name="control">The control connection, which stays busy until the transfer ends.</param>
@@ -41,9 +45,24 @@ internal sealed class FtpDataConnection : IAsyncDisposable
     /// <param name="operation">What is being done, for messages.</param>
     /// <param name="path">The path concerned, for messages.</param>
     /// <param name="cancellationToken">Cancels the setup.</param>
-    public static async Task<FtpDataConnection> OpenAsync(FtpControlConnection control, string command, long restartAt, string operation, string? path, CancellationToken cancellationToken)
+    /// <param name="preface">
+    /// A command whose reply the caller checks once the transfer has started (<see cref="PrefaceReply"/>), for example
+    /// <c>SIZE</c>; sent first, and together with the others when pipelining. Its reply must not change what the
+    /// transfer command does.
+    /// </param>
+    /// <remarks>
+    /// With <see cref="FtpSettings.Pipelining"/>, in passive mode, without a restart offset and once EPSV has worked on
+    /// this connection, the preface, EPSV and the transfer command go out in one packet: the server answers EPSV,
+    /// this client connects, and the server answers the transfer command when it has taken the connection. Otherwise
+    /// each command waits for its reply.
+    /// </remarks>
+    public static async Task<FtpDataConnection> OpenAsync(FtpControlConnection control, string command, long restartAt, string operation, string? path,
+        CancellationToken cancellationToken, string? preface = null)
     {
         var settings = control.Settings;
+        if (settings.Pipelining && settings.DataMode == FtpDataMode.Passive && control.EpsvWorks && restartAt == 0)
+            return await OpenPipelinedAsync(control, command, operation, path, preface, cancellationToken).ConfigureAwait(false);
+        var prefaceReply = preface is null ? null : await control.ExecuteAsync(preface, cancellationToken).ConfigureAwait(false);
         Socket? socket = null;
         Socket? listener = null;
         try
@@ -68,30 +87,11 @@ internal sealed class FtpDataConnection : IAsyncDisposable
             }
 
             var reply = await control.ExecuteAsync(command, cancellationToken).ConfigureAwait(false);
-            if (reply.IsSuccess)
-            {
-                // Some servers answer an empty transfer with its final reply at once and never use the connection.
-                socket?.Dispose();
-                return new FtpDataConnection(control, Stream.Null, operation, path, reply);
-            }
-            if (!reply.IsPreliminary)
-                throw FtpErrors.FromReply(reply, operation, path, settings.Endpoint);
-
-            if (listener is not null)
+            if (listener is not null && reply.IsPreliminary)
                 socket = await AcceptAsync(listener, control, operation, path, cancellationToken).ConfigureAwait(false);
-            socket!.NoDelay = false;
-            Stream stream;
-            try
-            {
-                stream = await control.SecureDataAsync(socket, operation, cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                socket = null; // the failed stream owned and closed it
-                control.MarkBroken();
-                throw;
-            }
-            return new FtpDataConnection(control, stream, operation, path, null);
+            var started = await StartAsync(control, socket, reply, operation, path, prefaceReply, cancellationToken).ConfigureAwait(false);
+            socket = null; // the data connection owns it now
+            return started;
         }
         catch
         {
@@ -104,13 +104,81 @@ internal sealed class FtpDataConnection : IAsyncDisposable
         }
     }
 
+    private static async Task<FtpDataConnection> OpenPipelinedAsync(FtpControlConnection control, string command, string operation, string? path, string? preface, CancellationToken cancellationToken)
+    {
+        var settings = control.Settings;
+        await control.SendAsync(preface is null ? ["EPSV", command] : [preface, "EPSV", command], cancellationToken).ConfigureAwait(false);
+        var prefaceReply = preface is null ? null : await control.ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+        var epsv = await control.ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+        if (epsv.Code != 229)
+        {
+            // The transfer command went out without a data port: its reply cannot be trusted to keep the connection in step.
+            control.MarkBroken();
+            throw FtpErrors.FromReply(epsv, operation, path, settings.Endpoint);
+        }
+        var target = new IPEndPoint(control.RemoteAddress, FtpPassiveAddress.ParseEpsv(epsv));
+        Socket? socket = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            try
+            {
+                await ConnectAsync(socket, target, settings, operation, path, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                control.MarkBroken(); // the server waits for a connection that will not come
+                throw;
+            }
+            var reply = await control.ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+            var started = await StartAsync(control, socket, reply, operation, path, prefaceReply, cancellationToken).ConfigureAwait(false);
+            socket = null;
+            return started;
+        }
+        catch
+        {
+            socket?.Dispose();
+            throw;
+        }
+    }
+
+    // The transfer command was answered: a refusal, an immediate end (an empty transfer), or 1yz and the data flows.
+    private static async Task<FtpDataConnection> StartAsync(FtpControlConnection control, Socket? socket, FtpReply reply, string operation, string? path, FtpReply? prefaceReply, CancellationToken cancellationToken)
+    {
+        if (reply.IsSuccess)
+        {
+            // Some servers answer an empty transfer with its final reply at once and never use the connection.
+            socket?.Dispose();
+            return new FtpDataConnection(control, Stream.Null, operation, path, reply, prefaceReply);
+        }
+        if (!reply.IsPreliminary)
+        {
+            socket?.Dispose();
+            throw FtpErrors.FromReply(reply, operation, path, control.Settings.Endpoint);
+        }
+        socket!.NoDelay = false;
+        Stream stream;
+        try
+        {
+            stream = await control.SecureDataAsync(socket, operation, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            control.MarkBroken(); // the failed stream owned and closed the socket
+            throw;
+        }
+        return new FtpDataConnection(control, stream, operation, path, null, prefaceReply);
+    }
+
     private static async Task<IPEndPoint> EnterPassiveModeAsync(FtpControlConnection control, string operation, string? path, CancellationToken cancellationToken)
     {
         if (!control.EpsvRefused)
         {
             var epsv = await control.ExecuteAsync("EPSV", cancellationToken).ConfigureAwait(false);
             if (epsv.Code == 229)
+            {
+                control.EpsvWorks = true;
                 return new IPEndPoint(control.RemoteAddress, FtpPassiveAddress.ParseEpsv(epsv));
+            }
             if (epsv.Code is not (500 or 501 or 502 or 504 or 522))
                 throw FtpErrors.FromReply(epsv, operation, path, control.Settings.Endpoint);
             control.EpsvRefused = true;

@@ -163,8 +163,11 @@ public sealed class FtpFileSystem : IRemoteFileSystem
     internal static async Task<long?> SizeAsync(FtpControlConnection c, string path, CancellationToken cancellationToken)
     {
         var reply = await c.ExecuteAsync("SIZE " + path, cancellationToken).ConfigureAwait(false);
-        return reply.Code == 213 && long.TryParse(reply.Text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size : null;
+        return ParseSize(reply);
     }
+
+    private static long? ParseSize(FtpReply reply) =>
+        reply.Code == 213 && long.TryParse(reply.Text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size : null;
 
     /// <inheritdoc />
     public Task<RemoteItem?> StatAsync(string path, CancellationToken cancellationToken = default)
@@ -236,7 +239,7 @@ public sealed class FtpFileSystem : IRemoteFileSystem
         return await WithConnectionAsync("Download", full, async c =>
         {
             long? size = null;
-            if (c.Features.Size)
+            if (c.Features.Size && offset > 0)
             {
                 size = await SizeAsync(c, full, cancellationToken).ConfigureAwait(false);
                 if (size is null)
@@ -247,10 +250,17 @@ public sealed class FtpFileSystem : IRemoteFileSystem
             FtpDataConnection data;
             try
             {
-                data = await FtpDataConnection.OpenAsync(c, "RETR " + full, offset, "Download", full, cancellationToken).ConfigureAwait(false);
+                // From the start, SIZE goes out with the transfer (one packet when pipelining) and is checked once it runs.
+                data = await FtpDataConnection.OpenAsync(c, "RETR " + full, offset, "Download", full, cancellationToken,
+                    preface: c.Features.Size && offset == 0 ? "SIZE " + full : null).ConfigureAwait(false);
             }
             catch (RemoteFsException ex) when (ex.Kind == RemoteErrorKind.NotFound && !c.IsBroken)
             {
+                throw await DescribeMissingFileAsync(c, full, "Download", cancellationToken).ConfigureAwait(false);
+            }
+            if (data.PrefaceReply is { } sizeReply && (size = ParseSize(sizeReply)) is null)
+            {
+                await data.DisposeAsync().ConfigureAwait(false);
                 throw await DescribeMissingFileAsync(c, full, "Download", cancellationToken).ConfigureAwait(false);
             }
             return (Stream)new FtpReadStream(_pool, c, data, full, size - offset, length);
@@ -350,15 +360,31 @@ public sealed class FtpFileSystem : IRemoteFileSystem
         }
     }
 
-    /// <summary>RNFR/RNTO; with <paramref name="overwrite"/>, a server that refuses to rename over an existing file gets it deleted first.</summary>
+    /// <summary>
+    /// RNFR/RNTO; with <paramref name="overwrite"/>, a server that refuses to rename over an existing file gets it
+    /// deleted first. When pipelining, both go out in one packet: RNTO renames only right after an accepted RNFR, and
+    /// a server answers a lone RNTO with 503, so a refused RNFR cannot make RNTO do anything.
+    /// </summary>
     internal async Task RenameAsync(FtpControlConnection c, string from, string to, bool overwrite, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var rnfr = await c.ExecuteAsync("RNFR " + from, cancellationToken).ConfigureAwait(false);
-            if (rnfr.Code != 350)
-                throw FtpErrors.FromReply(rnfr, "Rename", from, Endpoint);
-            var rnto = await c.ExecuteAsync("RNTO " + to, cancellationToken).ConfigureAwait(false);
+            FtpReply rnfr, rnto;
+            if (Settings.Pipelining)
+            {
+                await c.SendAsync(["RNFR " + from, "RNTO " + to], cancellationToken).ConfigureAwait(false);
+                rnfr = await c.ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+                rnto = await c.ReadReplyAsync(cancellationToken).ConfigureAwait(false);
+                if (rnfr.Code != 350)
+                    throw FtpErrors.FromReply(rnfr, "Rename", from, Endpoint);
+            }
+            else
+            {
+                rnfr = await c.ExecuteAsync("RNFR " + from, cancellationToken).ConfigureAwait(false);
+                if (rnfr.Code != 350)
+                    throw FtpErrors.FromReply(rnfr, "Rename", from, Endpoint);
+                rnto = await c.ExecuteAsync("RNTO " + to, cancellationToken).ConfigureAwait(false);
+            }
             if (rnto.IsSuccess) return;
             if (attempt == 0 && overwrite && await SizeAsync(c, to, cancellationToken).ConfigureAwait(false) is not null)
             {
@@ -409,12 +435,22 @@ public sealed class FtpFileSystem : IRemoteFileSystem
         if (parent == full || await IsDirectoryAsync(c, parent, cancellationToken).ConfigureAwait(false))
         {
             if (await IsDirectoryAsync(c, full, cancellationToken).ConfigureAwait(false)) return; // made by someone else meanwhile
+            // The parent may have been made by someone else only after the MKD failed for want of it: try once more.
+            reply = await c.ExecuteAsync("MKD " + full, cancellationToken).ConfigureAwait(false);
+            if (reply.IsSuccess || await IsDirectoryAsync(c, full, cancellationToken).ConfigureAwait(false))
+            {
+                _knownDirectories[full] = true;
+                return;
+            }
             throw FtpErrors.FromReply(reply, "Create directory", full, Endpoint) is { Kind: RemoteErrorKind.NotFound } notFound
                 ? new RemoteFsException(RemoteErrorKind.PermissionDenied, notFound.Message, innerException: notFound)
                 : FtpErrors.FromReply(reply, "Create directory", full, Endpoint);
         }
         await CreateDirectoryAsync(c, parent, cancellationToken, useKnown).ConfigureAwait(false);
-        await c.ExpectAsync("MKD " + full, "Create directory", cancellationToken, full).ConfigureAwait(false);
+        var again = await c.ExecuteAsync("MKD " + full, cancellationToken).ConfigureAwait(false);
+        // Another client (or another worker of a parallel transfer) may have made it since the first MKD.
+        if (!again.IsSuccess && !await IsDirectoryAsync(c, full, cancellationToken).ConfigureAwait(false))
+            throw FtpErrors.FromReply(again, "Create directory", full, Endpoint);
         _knownDirectories[full] = true;
     }
 

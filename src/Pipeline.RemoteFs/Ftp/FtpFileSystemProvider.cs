@@ -6,7 +6,9 @@ namespace Pipeline.RemoteFs.Ftp;
 /// Serves <c>ftp://</c> (plain, or explicit TLS with the setting <c>tls=explicit</c>), <c>ftps://</c> (implicit TLS,
 /// port 990) and <c>ftpes://</c> (explicit TLS). Settings (from <see cref="RemoteConnectionOptions.Settings"/> or the
 /// URI's query): <c>mode</c> = passive (default) | active; <c>tls</c> = none | explicit | implicit;
-/// <c>epsv</c> / <c>eprt</c> = false to go straight to PASV / PORT; <c>tls_server_name</c> = the name to validate the certificate against and resume TLS sessions under (needed when
+/// <c>epsv</c> / <c>eprt</c> = false to go straight to PASV / PORT; <c>pipelining</c> = false to send every command
+/// only after the previous one was answered (by default RNFR goes out with RNTO, SIZE and EPSV with RETR, EPSV with
+/// STOR, each saving a round trip; turn it off for a server or firewall that loses commands sent together); <c>tls_server_name</c> = the name to validate the certificate against and resume TLS sessions under (needed when
 /// the URI has an IP address and the server requires TLS session reuse); <c>tls_protocols</c> = default | tls12 |
 /// tls13; <c>encoding</c> = the encoding of path names (UTF-8 by default).
 /// A certificate is trusted when the system store validates it for the host, or when its SHA-256 thumbprint equals

@@ -41,6 +41,12 @@ internal sealed class FtpSettings
     public bool UseEpsv { get; init; } = true;
     /// <summary>Whether to try EPRT (RFC 2428) before PORT.</summary>
     public bool UseEprt { get; init; } = true;
+    /// <summary>
+    /// Whether commands whose replies are only checked afterwards go out together (RNFR with RNTO; EPSV with the
+    /// transfer command once EPSV has worked on the connection; SIZE before a download), saving a round trip each.
+    /// Off for servers or middle boxes that mishandle several commands in one packet (setting <c>pipelining</c>).
+    /// </summary>
+    public bool Pipelining { get; init; } = true;
     /// <summary>The name used for TLS (SNI, certificate name, the TLS session cache); the host unless set.</summary>
     public required string TlsServerName { get; init; }
     /// <summary>The SHA-256 thumbprint to accept instead of a chain validation, upper-case hex without separators.</summary>
@@ -60,7 +66,7 @@ internal sealed class FtpSettings
         get
         {
             var secret = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(UserName + "\0" + Password)));
-            return $"{Endpoint.Scheme}|{Host}|{Port}|{UserName}|{secret}|{Tls}|{DataMode}|{UseEpsv}|{UseEprt}|{TlsServerName}|{PinnedThumbprint}|{TlsProtocols}|{Encoding.WebName}";
+            return $"{Endpoint.Scheme}|{Host}|{Port}|{UserName}|{secret}|{Tls}|{DataMode}|{UseEpsv}|{UseEprt}|{Pipelining}|{TlsServerName}|{PinnedThumbprint}|{TlsProtocols}|{Encoding.WebName}";
         }
     }
 
@@ -138,6 +144,7 @@ internal sealed class FtpSettings
             DataMode = mode,
             UseEpsv = Flag("epsv"),
             UseEprt = Flag("eprt"),
+            Pipelining = Flag("pipelining"),
             TlsServerName = Setting("tls_server_name") is { Length: > 0 } serverName ? serverName : host,
             PinnedThumbprint = FtpCertificatePolicy.NormalizeThumbprint(options.PinnedFingerprint),
             TlsProtocols = protocols,

@@ -175,6 +175,76 @@ public sealed class FtpFailureTests
         Assert.True(Directory.Exists(Path.Combine(server.Root, "d")));
     }
 
+    [VsftpdTheory]
+    [InlineData(10)]
+    [InlineData(1_000_000)]
+    public async Task Refused_pipelined_upload_is_a_permission_error_and_the_connection_stays_in_step(int size)
+    {
+        await using var server = await VsftpdServer.StartAsync();
+        var trace = new ConcurrentQueue<string>();
+        await using var provider = new FtpFileSystemProvider(null, trace.Enqueue);
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
+        await Upload(fs, "/first.bin", [1]); // EPSV has worked: the next upload's commands go out together
+        Directory.CreateDirectory(Path.Combine(server.Root, "locked")); // owned by root: the FTP user cannot write there
+        var ex = await Assert.ThrowsAsync<RemoteFsException>(() => Upload(fs, "/locked/a.bin", RandomNumberGenerator.GetBytes(size)));
+        Assert.Equal(RemoteErrorKind.PermissionDenied, ex.Kind);
+        Assert.Contains(trace, l => l.StartsWith("< 553", StringComparison.Ordinal));
+        Assert.Empty(Directory.GetFiles(Path.Combine(server.Root, "locked")));
+        await Upload(fs, "/second.bin", [2, 3]);
+        Assert.Equal([2, 3], File.ReadAllBytes(Path.Combine(server.Root, "second.bin")));
+        Assert.Single(trace, l => l.StartsWith("> USER", StringComparison.Ordinal));
+    }
+
+    [VsftpdFact]
+    public async Task Directory_made_by_someone_else_between_two_mkd_is_created_not_failed()
+    {
+        await using var server = await VsftpdServer.StartAsync();
+        var mkd = 0;
+        // The trace sees each command just before it goes out: the second MKD of /p/q (after its parent was made)
+        // finds that another client made /p/q meanwhile, and the server answers 550.
+        await using var provider = new FtpFileSystemProvider(null, line =>
+        {
+            if (line == "> MKD /p/q" && ++mkd == 2) Directory.CreateDirectory(Path.Combine(server.Root, "p/q"));
+        });
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
+        await fs.CreateDirectoryAsync("/p/q");
+        Assert.Equal(2, mkd);
+        Assert.True((await fs.StatAsync("/p/q"))!.IsDirectory);
+    }
+
+    [VsftpdFact]
+    public async Task Parent_made_by_someone_else_after_mkd_failed_for_want_of_it_is_no_error()
+    {
+        await using var server = await VsftpdServer.StartAsync();
+        // The first MKD /p/q fails (no /p); just before the client checks /p, another client makes /p.
+        var made = false;
+        await using var provider = new FtpFileSystemProvider(null, line =>
+        {
+            if (line != "> CWD /p" || made) return;
+            made = true;
+            var parent = Path.Combine(server.Root, "p");
+            Directory.CreateDirectory(parent);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(parent, (UnixFileMode)0b111_111_111); // writable by the FTP user
+        });
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
+        await fs.CreateDirectoryAsync("/p/q");
+        Assert.True(made);
+        Assert.True((await fs.StatAsync("/p/q"))!.IsDirectory);
+    }
+
+    [VsftpdFact]
+    public async Task Parallel_uploads_into_the_same_new_directories_all_succeed()
+    {
+        await using var server = await VsftpdServer.StartAsync();
+        await using var provider = new FtpFileSystemProvider();
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
+        for (var round = 0; round < 5; round++)
+        {
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Upload(fs, $"/r{round}/a/b/c/{i}.txt", [(byte)i])));
+            Assert.Equal(8, Directory.GetFiles(Path.Combine(server.Root, $"r{round}/a/b/c")).Length);
+        }
+    }
+
     [VsftpdFact]
     public async Task Idle_pooled_connection_is_checked_with_noop_and_an_old_one_is_replaced()
     {

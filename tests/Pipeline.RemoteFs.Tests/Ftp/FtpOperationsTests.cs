@@ -62,6 +62,56 @@ public sealed class FtpOperationsTests(ITestOutputHelper output)
         Assert.DoesNotContain(trace, l => l.StartsWith("> EPSV", StringComparison.Ordinal) || l.StartsWith("> EPRT", StringComparison.Ordinal));
     }
 
+    [VsftpdTheory]
+    [InlineData(VsftpdTls.None)]
+    [InlineData(VsftpdTls.Explicit)]
+    public async Task Every_operation_works_with_pipelining_turned_off_and_each_command_waits_for_its_reply(VsftpdTls tls)
+    {
+        await using var server = await VsftpdServer.StartAsync(tls);
+        var trace = new ConcurrentQueue<string>();
+        await using var provider = new FtpFileSystemProvider(null, trace.Enqueue);
+        var options = server.Options();
+        options = options with { Settings = new Dictionary<string, string>(options.Settings) { ["pipelining"] = "false" } };
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), options);
+        await RunAllOperations(fs, server);
+        var lines = trace.ToArray();
+        for (var i = 1; i < lines.Length; i++)
+            Assert.False(lines[i - 1].StartsWith("> ", StringComparison.Ordinal) && lines[i].StartsWith("> ", StringComparison.Ordinal) && !lines[i - 1].StartsWith("> QUIT", StringComparison.Ordinal),
+                $"'{lines[i]}' went out before '{lines[i - 1]}' was answered");
+    }
+
+    [VsftpdTheory]
+    [InlineData(VsftpdTls.None)]
+    [InlineData(VsftpdTls.Explicit)]
+    public async Task Uploads_and_downloads_pipeline_rename_size_and_transfer_commands_by_default(VsftpdTls tls)
+    {
+        await using var server = await VsftpdServer.StartAsync(tls);
+        var trace = new ConcurrentQueue<string>();
+        await using var provider = new FtpFileSystemProvider(null, trace.Enqueue);
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
+        var content = RandomNumberGenerator.GetBytes(100_000);
+        for (var i = 0; i < 3; i++)
+        {
+            await Upload(fs, $"/p/{i}.bin", content);
+            Assert.Equal(content, await Download(fs, $"/p/{i}.bin"));
+        }
+        Assert.Equal(3, Directory.GetFiles(Path.Combine(server.Root, "p")).Length);
+        var commands = trace.Where(l => l.StartsWith("> ", StringComparison.Ordinal)).Select(l => l[2..].Split(' ')[0]).ToList();
+        var lines = trace.ToArray();
+        bool Together(params string[] verbs) => Enumerable.Range(0, lines.Length - verbs.Length + 1).Any(i =>
+            verbs.Select((v, k) => lines[i + k].StartsWith("> " + v + " ", StringComparison.Ordinal) || lines[i + k] == "> " + v).All(b => b));
+        Assert.True(Together("RNFR", "RNTO"), string.Join('\n', lines));
+        Assert.True(Together("EPSV", "STOR"), string.Join('\n', lines));
+        Assert.True(Together("SIZE", "EPSV", "RETR"), string.Join('\n', lines));
+        // Still one final reply per command (besides each greeting), so the connection stays in step.
+        Assert.Equal(commands.Count, trace.Count(l => FtpReplyReaderLastLine(l) && l[2] != '1' && !l.StartsWith("< 220", StringComparison.Ordinal)));
+    }
+
+    // A reply's last line: '< ' and a code followed by a space (or nothing).
+    private static bool FtpReplyReaderLastLine(string line) =>
+        line.Length >= 5 && line.StartsWith("< ", StringComparison.Ordinal) && char.IsAsciiDigit(line[2]) && char.IsAsciiDigit(line[3]) && char.IsAsciiDigit(line[4]) &&
+        (line.Length == 5 || line[5] == ' ');
+
     private static async Task RunAllOperations(IRemoteFileSystem fs, VsftpdServer server)
     {
         // Create directories with parents; creating an existing one succeeds.

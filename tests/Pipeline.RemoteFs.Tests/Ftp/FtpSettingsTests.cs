@@ -47,6 +47,17 @@ public sealed class FtpSettingsTests
     }
 
     [Fact]
+    public void Pipelining_is_on_unless_the_setting_turns_it_off()
+    {
+        Assert.True(From("ftp://h").Pipelining);
+        Assert.False(From("ftp://h", new() { ["pipelining"] = "false" }).Pipelining);
+        Assert.False(From("ftp://h?pipelining=off").Pipelining);
+        Assert.NotEqual(From("ftp://h").PoolKey, From("ftp://h?pipelining=no").PoolKey);
+        var ex = Assert.Throws<ArgumentException>(() => From("ftp://h", new() { ["pipelining"] = "sometimes" }));
+        Assert.Contains("pipelining='sometimes'", ex.Message);
+    }
+
+    [Fact]
     public void Plain_tls_on_the_ftps_scheme_is_a_contradiction()
     {
         var ex = Assert.Throws<ArgumentException>(() => From("ftps://h", new() { ["tls"] = "none" }));
