@@ -1,6 +1,6 @@
 // Times the SFTP provider on the same transfers that bench/sftp.sh gives OpenSSH's sftp and scp, against the same sshd.
 // Usage: Pipeline.Bench.Sftp --endpoint sftp://user@127.0.0.1:PORT/REMOTE_DIR --key FILE --known-hosts FILE
-//          --local DIR [--results FILE] [--label NAME] [--set key=value]... [--parallel N] [--only big|small]
+//          --local DIR [--results FILE] [--label NAME] [--set key=value]... [--parallel N] [--only big|small|put-big|get-big|put-small|get-small,...]
 // Every run connects inside its timed region, as sftp and scp do. Results: "label<TAB>case<TAB>seconds<TAB>bytes".
 using System.Diagnostics;
 using System.Globalization;
@@ -29,6 +29,7 @@ settings["known_hosts"] = Need("known-hosts");
 var label = options.GetValueOrDefault("label", "pipeline");
 var parallel = int.Parse(options.GetValueOrDefault("parallel", "8"), CultureInfo.InvariantCulture);
 var only = options.GetValueOrDefault("only", "");
+bool Runs(string group, string direction) => only == "" || only.Split(',').Any(o => o == group || o == direction + "-" + group);
 var results = options.GetValueOrDefault("results");
 var connection = new RemoteConnectionOptions { KeyFile = Need("key"), Settings = settings };
 var provider = new SftpFileSystemProvider();
@@ -38,19 +39,22 @@ AppDomain.CurrentDomain.FirstChanceException += (_, _) => Interlocked.Increment(
 
 async Task Measure(string name, long bytes, Func<IRemoteFileSystem, Task> body)
 {
-    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var (group, direction) = (name.Contains("GiB") ? "big" : "small", name[..3]);
+    if (!Runs(group, direction)) return;
+    var (user, system) = (Process.GetCurrentProcess().UserProcessorTime, Process.GetCurrentProcess().PrivilegedProcessorTime);
     var (exceptionsBefore, gcBefore) = (exceptions, GC.CollectionCount(0));
     var clock = Stopwatch.StartNew();
     await using (var fs = await provider.ConnectAsync(endpoint, connection))
         await body(fs);
     var seconds = clock.Elapsed.TotalSeconds;
-    cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+    using var self = Process.GetCurrentProcess();
+    (user, system) = (self.UserProcessorTime - user, self.PrivilegedProcessorTime - system);
     var line = string.Create(CultureInfo.InvariantCulture, $"{label}\t{name}\t{seconds:0.000}\t{bytes}");
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label,-28} {name,-14} {seconds,8:0.000} s {bytes / seconds / 1e6,9:0.0} MB/s  (this process: {cpu.TotalSeconds:0.00} s CPU, {exceptions - exceptionsBefore} exceptions, {GC.CollectionCount(0) - gcBefore} GCs)"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label,-28} {name,-14} {seconds,8:0.000} s {bytes / seconds / 1e6,9:0.0} MB/s  (this process: {user.TotalSeconds:0.00} s user + {system.TotalSeconds:0.00} s system CPU, {exceptions - exceptionsBefore} exceptions, {GC.CollectionCount(0) - gcBefore} GCs)"));
     if (results is not null) File.AppendAllText(results, line + "\n");
 }
 
-if (only is "" or "big")
+if (Runs("big", "put") || Runs("big", "get"))
 {
     var big = Path.Combine(local, "big.bin");
     var size = new FileInfo(big).Length;
@@ -71,7 +75,7 @@ if (only is "" or "big")
     File.Delete(downloaded);
 }
 
-if (only is "" or "small")
+if (Runs("small", "put") || Runs("small", "get"))
 {
     var files = Directory.GetFiles(Path.Combine(local, "small")).Order(StringComparer.Ordinal).ToArray();
     var total = files.Sum(f => new FileInfo(f).Length);
