@@ -1,11 +1,13 @@
 // Times the SFTP provider on the same transfers that bench/sftp.sh gives OpenSSH's sftp and scp, against the same sshd.
 // Usage: Pipeline.Bench.Sftp --endpoint sftp://user@127.0.0.1:PORT/REMOTE_DIR --key FILE --known-hosts FILE
-//          --local DIR [--results FILE] [--label NAME] [--set key=value]... [--parallel N] [--only big|small|put-big|get-big|put-small|get-small,...]
+//          --local DIR [--results FILE] [--label NAME] [--set key=value]... [--parallel N] [--only big|small|transfer|put-big|get-big|put-small|get-small|put-transfer|get-transfer,...]
 // Every run connects inside its timed region, as sftp and scp do. Results: "label<TAB>case<TAB>seconds<TAB>bytes".
 using System.Diagnostics;
 using System.Globalization;
 using Pipeline.RemoteFs;
+using Pipeline.RemoteFs.Local;
 using Pipeline.RemoteFs.Sftp;
+using Pipeline.RemoteFs.Transfers;
 
 var options = new Dictionary<string, string>();
 var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["ssh_config"] = "none" };
@@ -29,7 +31,9 @@ settings["known_hosts"] = Need("known-hosts");
 var label = options.GetValueOrDefault("label", "pipeline");
 var parallel = int.Parse(options.GetValueOrDefault("parallel", "8"), CultureInfo.InvariantCulture);
 var only = options.GetValueOrDefault("only", "");
-bool Runs(string group, string direction) => only == "" || only.Split(',').Any(o => o == group || o == direction + "-" + group);
+// "transfer" (the transfer layer with its defaults: MD5 verification on) runs only when asked for.
+bool Runs(string group, string direction) =>
+    (only == "" && group != "transfer") || only.Split(',').Any(o => o == group || o == direction + "-" + group);
 var results = options.GetValueOrDefault("results");
 var connection = new RemoteConnectionOptions { KeyFile = Need("key"), Settings = settings };
 var provider = new SftpFileSystemProvider();
@@ -39,7 +43,7 @@ AppDomain.CurrentDomain.FirstChanceException += (_, _) => Interlocked.Increment(
 
 async Task Measure(string name, long bytes, Func<IRemoteFileSystem, Task> body)
 {
-    var (group, direction) = (name.Contains("GiB") ? "big" : "small", name[..3]);
+    var (group, direction) = (name.Contains("verified") ? "transfer" : name.Contains("GiB") ? "big" : "small", name[..3]);
     if (!Runs(group, direction)) return;
     var (user, system) = (Process.GetCurrentProcess().UserProcessorTime, Process.GetCurrentProcess().PrivilegedProcessorTime);
     var (exceptionsBefore, gcBefore) = (exceptions, GC.CollectionCount(0));
@@ -104,4 +108,22 @@ if (Runs("small", "put") || Runs("small", "get"))
         });
     });
     Directory.Delete(target, recursive: true);
+}
+
+if (Runs("transfer", "put") || Runs("transfer", "get"))
+{
+    // What Copy-RemoteItem and the remote steps do: RemoteTransfer with its default options (MD5 verified after every
+    // file: an upload to SFTP is read back over the connection, a download is hashed as it is written).
+    var size = new FileInfo(Path.Combine(local, "big.bin")).Length;
+    var transfer = new RemoteTransfer();
+    var disk = new LocalFileSystem();
+    static void Check(TransferResult result)
+    {
+        if (result.Failures.Count > 0 || result.Transferred.Any(f => f.Checksum is null))
+            throw new InvalidOperationException("The verified transfer failed: " + string.Join("; ", result.Failures.Select(f => f.Error.Message)));
+    }
+    await Measure("put 1 GiB verified", size, async fs => Check(await transfer.CopyAsync(disk, Path.Combine(local, "big.bin"), fs, "big-pipeline.bin")));
+    var downloaded = Path.Combine(local, "big-pipeline-get.bin");
+    await Measure("get 1 GiB verified", size, async fs => Check(await transfer.CopyAsync(fs, "big.bin", disk, downloaded)));
+    File.Delete(downloaded);
 }
