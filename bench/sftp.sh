@@ -2,7 +2,9 @@
 # SFTP throughput: the Pipeline provider beside OpenSSH's sftp (batch mode) and scp, in the same run, against one
 # sshd started here on 127.0.0.1 (its own keys and config in a temporary directory, like the tests' fixture).
 # Cases: 1 GiB put and get; 2,000 files of 64 KiB put and get.
-# Usage: bench/sftp.sh [--tune]     (--tune also sweeps chunk_size x max_requests for the 1 GiB case)
+# Usage: bench/sftp.sh [--tune] [--verified]
+#   --tune      also sweeps chunk_size x max_requests for the 1 GiB case
+#   --verified  also times the transfer layer (RemoteTransfer with its defaults: MD5 verification after each file)
 # Needs: openssh-server and openssh-client (.ci/provision.d/sshd.sh), the .NET SDK.
 set -euo pipefail
 
@@ -67,6 +69,7 @@ timed() { # label case bytes command...
 }
 
 big=1073741824; small=$((2000 * 65536))
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 batch() { printf '%s\n' "$@" > "$work/batch"; echo "$work/batch"; }
 
 timed "OpenSSH sftp -b" "put 1 GiB" $big sftp "${ssh_opts[@]}" -P "$port" -b "$(batch "put $local_dir/big.bin $remote/big-sftp.bin")" "$user@127.0.0.1"
@@ -93,8 +96,15 @@ common=(--endpoint "sftp://$user@127.0.0.1:$port$remote" --key "$work/client_key
 rm -rf "$remote/big-pipeline.bin" "$remote/small-pipeline"
 "$bench" "${common[@]}" --label "Pipeline (fsync off)" --set fsync=false >&2
 rm -rf "$remote/big-pipeline.bin" "$remote/small-pipeline"
+# The same defaults but OpenSSH's own cipher order (chacha20-poly1305 first), to show what the AES-GCM preference gives.
+"$bench" "${common[@]}" --label "Pipeline (OpenSSH ciphers)" --set prefer_aes_gcm=false >&2
+rm -rf "$remote/big-pipeline.bin" "$remote/small-pipeline"
+if [[ " $* " == *" --verified "* ]]; then
+    "$bench" "${common[@]}" --only transfer --label "Pipeline transfer (verify)" >&2
+    rm -rf "$remote/big-pipeline.bin"
+fi
 
-if [ "${1:-}" = "--tune" ]; then
+if [[ " $* " == *" --tune "* ]]; then
     for chunk in 32768 65536 131072 261120; do
         for requests in 8 16 32 64; do
             "$bench" "${common[@]}" --only big --label "chunk=$chunk requests=$requests" --set chunk_size=$chunk --set max_requests=$requests --set fsync=false >&2
@@ -111,10 +121,11 @@ awk -F'\t' '
     END {
         for (i = 1; i <= NR; i++) {
             split(rows[i], f, "\t")
-            ratio = (f[2] in ref) ? sprintf("%.0f%%", 100 * ref[f[2]] / f[3]) : ""
+            k = f[2]; sub(/ verified$/, "", k)
+            ratio = (k in ref) ? sprintf("%.0f%%", 100 * ref[k] / f[3]) : ""
             printf "| %-28s | %-14s | %9.3f | %9.1f | %7s |\n", f[1], f[2], f[3], f[4] / f[3] / 1e6, ratio
         }
     }' "$results"
 echo
 echo "(\"vs sftp\": OpenSSH sftp's time divided by this client's, as a throughput ratio; over 100% is faster.)"
-echo "$(nproc) cores, $(ssh -V 2>&1), $(dotnet --version | sed 's/^/.NET SDK /')"
+echo "$(nproc) cores, $(ssh -V 2>&1), $(dotnet --version | sed 's/^/.NET SDK /'); load average at the start: $load_start, at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,11 +1,13 @@
 // Times the SFTP provider on the same transfers that bench/sftp.sh gives OpenSSH's sftp and scp, against the same sshd.
 // Usage: Pipeline.Bench.Sftp --endpoint sftp://user@127.0.0.1:PORT/REMOTE_DIR --key FILE --known-hosts FILE
-//          --local DIR [--results FILE] [--label NAME] [--set key=value]... [--parallel N] [--only big|small]
+//          --local DIR [--results FILE] [--label NAME] [--set key=value]... [--parallel N] [--only big|small|transfer|put-big|get-big|put-small|get-small|put-transfer|get-transfer,...]
 // Every run connects inside its timed region, as sftp and scp do. Results: "label<TAB>case<TAB>seconds<TAB>bytes".
 using System.Diagnostics;
 using System.Globalization;
 using Pipeline.RemoteFs;
+using Pipeline.RemoteFs.Local;
 using Pipeline.RemoteFs.Sftp;
+using Pipeline.RemoteFs.Transfers;
 
 var options = new Dictionary<string, string>();
 var settings = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["ssh_config"] = "none" };
@@ -29,6 +31,9 @@ settings["known_hosts"] = Need("known-hosts");
 var label = options.GetValueOrDefault("label", "pipeline");
 var parallel = int.Parse(options.GetValueOrDefault("parallel", "8"), CultureInfo.InvariantCulture);
 var only = options.GetValueOrDefault("only", "");
+// "transfer" (the transfer layer with its defaults: MD5 verification on) runs only when asked for.
+bool Runs(string group, string direction) =>
+    (only == "" && group != "transfer") || only.Split(',').Any(o => o == group || o == direction + "-" + group);
 var results = options.GetValueOrDefault("results");
 var connection = new RemoteConnectionOptions { KeyFile = Need("key"), Settings = settings };
 var provider = new SftpFileSystemProvider();
@@ -38,19 +43,22 @@ AppDomain.CurrentDomain.FirstChanceException += (_, _) => Interlocked.Increment(
 
 async Task Measure(string name, long bytes, Func<IRemoteFileSystem, Task> body)
 {
-    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var (group, direction) = (name.Contains("verified") ? "transfer" : name.Contains("GiB") ? "big" : "small", name[..3]);
+    if (!Runs(group, direction)) return;
+    var (user, system) = (Process.GetCurrentProcess().UserProcessorTime, Process.GetCurrentProcess().PrivilegedProcessorTime);
     var (exceptionsBefore, gcBefore) = (exceptions, GC.CollectionCount(0));
     var clock = Stopwatch.StartNew();
     await using (var fs = await provider.ConnectAsync(endpoint, connection))
         await body(fs);
     var seconds = clock.Elapsed.TotalSeconds;
-    cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+    using var self = Process.GetCurrentProcess();
+    (user, system) = (self.UserProcessorTime - user, self.PrivilegedProcessorTime - system);
     var line = string.Create(CultureInfo.InvariantCulture, $"{label}\t{name}\t{seconds:0.000}\t{bytes}");
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label,-28} {name,-14} {seconds,8:0.000} s {bytes / seconds / 1e6,9:0.0} MB/s  (this process: {cpu.TotalSeconds:0.00} s CPU, {exceptions - exceptionsBefore} exceptions, {GC.CollectionCount(0) - gcBefore} GCs)"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label,-28} {name,-14} {seconds,8:0.000} s {bytes / seconds / 1e6,9:0.0} MB/s  (this process: {user.TotalSeconds:0.00} s user + {system.TotalSeconds:0.00} s system CPU, {exceptions - exceptionsBefore} exceptions, {GC.CollectionCount(0) - gcBefore} GCs)"));
     if (results is not null) File.AppendAllText(results, line + "\n");
 }
 
-if (only is "" or "big")
+if (Runs("big", "put") || Runs("big", "get"))
 {
     var big = Path.Combine(local, "big.bin");
     var size = new FileInfo(big).Length;
@@ -71,7 +79,7 @@ if (only is "" or "big")
     File.Delete(downloaded);
 }
 
-if (only is "" or "small")
+if (Runs("small", "put") || Runs("small", "get"))
 {
     var files = Directory.GetFiles(Path.Combine(local, "small")).Order(StringComparer.Ordinal).ToArray();
     var total = files.Sum(f => new FileInfo(f).Length);
@@ -100,4 +108,22 @@ if (only is "" or "small")
         });
     });
     Directory.Delete(target, recursive: true);
+}
+
+if (Runs("transfer", "put") || Runs("transfer", "get"))
+{
+    // What Copy-RemoteItem and the remote steps do: RemoteTransfer with its default options (MD5 verified after every
+    // file: an upload to SFTP is read back over the connection, a download is hashed as it is written).
+    var size = new FileInfo(Path.Combine(local, "big.bin")).Length;
+    var transfer = new RemoteTransfer();
+    var disk = new LocalFileSystem();
+    static void Check(TransferResult result)
+    {
+        if (result.Failures.Count > 0 || result.Transferred.Any(f => f.Checksum is null))
+            throw new InvalidOperationException("The verified transfer failed: " + string.Join("; ", result.Failures.Select(f => f.Error.Message)));
+    }
+    await Measure("put 1 GiB verified", size, async fs => Check(await transfer.CopyAsync(disk, Path.Combine(local, "big.bin"), fs, "big-pipeline.bin")));
+    var downloaded = Path.Combine(local, "big-pipeline-get.bin");
+    await Measure("get 1 GiB verified", size, async fs => Check(await transfer.CopyAsync(fs, "big.bin", disk, downloaded)));
+    File.Delete(downloaded);
 }

@@ -17,8 +17,9 @@ internal sealed class SftpChannel : IAsyncDisposable
     private const int MaxIncomingPacket = 16 * 1024 * 1024;
 
     private readonly Process _process;
-    private readonly Stream _input;
-    private readonly Stream _output;
+    private readonly Stream _input; // blocking writes on ssh's standard input
+    private readonly Stream _output; // blocking reads from ssh's standard output (buffered)
+    private readonly TaskCompletionSource<byte[]?> _version = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentDictionary<uint, PendingRequest> _pending = new();
     private int _outstanding; // _pending's count, without taking all its locks
@@ -38,8 +39,8 @@ internal sealed class SftpChannel : IAsyncDisposable
     private SftpChannel(Process process, TimeProvider time, TimeSpan operationTimeout)
     {
         _process = process;
-        _input = process.StandardInput.BaseStream;
-        _output = new BufferedStream(process.StandardOutput.BaseStream, 64 * 1024);
+        _input = BlockingPipe.Open(process.StandardInput.BaseStream, FileAccess.Write);
+        _output = new BufferedStream(BlockingPipe.Open(process.StandardOutput.BaseStream, FileAccess.Read), 64 * 1024);
         _time = time;
         _operationTimeout = operationTimeout;
         _lastProgress = _lastUsed = time.GetTimestamp();
@@ -122,15 +123,16 @@ internal sealed class SftpChannel : IAsyncDisposable
 
     private async Task HandshakeAsync(TimeSpan connectTimeout, CancellationToken cancellationToken)
     {
+        _reader = StartReader();
         using (var init = new SftpPacketWriter(SftpPacketType.Init))
         {
             init.WriteUInt32(3);
-            await WriteRawAsync(init.Complete()).ConfigureAwait(false);
+            WriteRaw(init.Complete());
         }
         byte[]? version;
         try
         {
-            version = await ReadPacketAsync().AsTask().WaitAsync(connectTimeout, _time, cancellationToken).ConfigureAwait(false);
+            version = await _version.Task.WaitAsync(connectTimeout, _time, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -143,12 +145,11 @@ internal sealed class SftpChannel : IAsyncDisposable
             SshChildProcesses.Kill(_process);
             throw;
         }
-        catch (IOException)
-        {
-            version = null;
-        }
         if (version is null)
-            throw await ExitErrorAsync().ConfigureAwait(false);
+        {
+            await _reader.ConfigureAwait(false); // it has recorded why the session ended
+            throw _failure ?? await ExitErrorAsync().ConfigureAwait(false);
+        }
         try
         {
             ParseVersion(version);
@@ -157,7 +158,6 @@ internal sealed class SftpChannel : IAsyncDisposable
         {
             ArrayPool<byte>.Shared.Return(version);
         }
-        _reader = StartReader();
         _watchdog = _time.CreateTimer(_ => CheckProgress(), null, WatchdogPeriod, WatchdogPeriod);
 
         Task<SftpResponse>? limits = null;
@@ -211,33 +211,6 @@ internal sealed class SftpChannel : IAsyncDisposable
         Extensions = extensions;
     }
 
-    /// <summary>Reads one whole packet (length prefix included) into a pooled buffer; null at end of stream.</summary>
-    private async ValueTask<byte[]?> ReadPacketAsync()
-    {
-        var header = new byte[4];
-        if (!await ReadExactlyAsync(header, 4).ConfigureAwait(false)) return null;
-        var length = BinaryPrimitives.ReadInt32BigEndian(header);
-        if (length < 1 || length > MaxIncomingPacket)
-            throw new SftpChannelException(RemoteErrorKind.Protocol, $"The server sent a packet length of {length}; the stream is not SFTP (does a login script print text?).");
-        var buffer = ArrayPool<byte>.Shared.Rent(length + 4);
-        header.CopyTo(buffer, 0);
-        if (await ReadExactlyAsync(buffer.AsMemory(4), length).ConfigureAwait(false)) return buffer;
-        ArrayPool<byte>.Shared.Return(buffer);
-        return null;
-    }
-
-    private async ValueTask<bool> ReadExactlyAsync(Memory<byte> buffer, int count)
-    {
-        var read = 0;
-        while (read < count)
-        {
-            var n = await _output.ReadAsync(buffer[read..count]).ConfigureAwait(false);
-            if (n == 0) return false;
-            read += n;
-        }
-        return true;
-    }
-
     /// <summary>
     /// The reader runs on a thread of its own with blocking reads: streaming a large file through the thread pool's
     /// asynchronous pipe reads cost several times the CPU (a wake-up per 64 KiB pipe read).
@@ -253,6 +226,7 @@ internal sealed class SftpChannel : IAsyncDisposable
             }
             finally
             {
+                _version.TrySetResult(null);
                 done.TrySetResult();
             }
         })
@@ -276,11 +250,33 @@ internal sealed class SftpChannel : IAsyncDisposable
         return true;
     }
 
+    /// <summary>The first packet (VERSION), whole with its length prefix, for the handshake; null at end of stream.</summary>
+    private byte[]? ReadVersion()
+    {
+        Span<byte> header = stackalloc byte[4];
+        if (!ReadExactly(header)) return null;
+        var length = BinaryPrimitives.ReadInt32BigEndian(header);
+        if (length < 1 || length > MaxIncomingPacket)
+            throw new SftpChannelException(RemoteErrorKind.Protocol, $"The server sent a packet length of {length}; the stream is not SFTP (does a login script print text?).");
+        var buffer = ArrayPool<byte>.Shared.Rent(length + 4);
+        header.CopyTo(buffer);
+        if (ReadExactly(buffer.AsSpan(4, length))) return buffer;
+        ArrayPool<byte>.Shared.Return(buffer);
+        return null;
+    }
+
     private void ReadLoop()
     {
         Span<byte> header = stackalloc byte[4];
         try
         {
+            var version = ReadVersion();
+            _version.TrySetResult(version);
+            if (version is null)
+            {
+                if (_failure is null) Fail(ExitErrorAsync().GetAwaiter().GetResult(), kill: true);
+                return;
+            }
             while (true)
             {
                 if (!ReadExactly(header)) break;
@@ -431,13 +427,12 @@ internal sealed class SftpChannel : IAsyncDisposable
         }
     }
 
-    private async ValueTask WriteRawAsync(ReadOnlyMemory<byte> packet)
+    private void WriteRaw(ReadOnlyMemory<byte> packet)
     {
-        await _writeLock.WaitAsync().ConfigureAwait(false);
+        _writeLock.Wait();
         try
         {
-            await _input.WriteAsync(packet).ConfigureAwait(false);
-            await _input.FlushAsync().ConfigureAwait(false);
+            _input.Write(packet.Span);
         }
         catch (IOException)
         {
@@ -485,6 +480,7 @@ internal sealed class SftpChannel : IAsyncDisposable
         try
         {
             _input.Dispose();
+            _process.StandardInput.Dispose(); // closes the pipe: ssh sees end of input and exits
         }
         catch (IOException)
         {

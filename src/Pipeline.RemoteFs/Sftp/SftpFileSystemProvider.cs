@@ -21,7 +21,8 @@ namespace Pipeline.RemoteFs.Sftp;
 /// fingerprint the server presented.</para>
 /// <para>Settings: <c>ssh_path</c>, <c>known_hosts</c>, <c>ssh_config</c> (a file, or <c>none</c>), <c>jump_host</c>,
 /// <c>keepalive</c> (seconds), <c>ssh_options</c> (extra <c>Key=Value</c> options separated by ';'),
-/// <c>max_connections</c>, <c>chunk_size</c>, <c>max_requests</c>, <c>fsync</c>, <c>health_check_after</c> (seconds).</para>
+/// <c>max_connections</c>, <c>chunk_size</c>, <c>max_requests</c>, <c>fsync</c>, <c>health_check_after</c> (seconds),
+/// <c>prefer_aes_gcm</c> (AES-GCM first where the CPU has AES instructions and no configuration chose the ciphers).</para>
 /// </remarks>
 public sealed class SftpFileSystemProvider : IRemoteFileSystemProvider
 {

@@ -54,34 +54,45 @@ internal sealed class SftpReadStream : Stream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    /// <summary>
+    /// Copies answers into <paramref name="buffer"/>: waits for the first, then takes those that have arrived already,
+    /// so that a large buffer is filled from several answers (fewer, larger writes downstream).
+    /// </summary>
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         if (_broken) throw new RemoteFsException(RemoteErrorKind.Io, "The read stream cannot go on after an earlier failure or cancellation", _path);
-        if (buffer.Length == 0) return 0;
-        while (_currentRemaining == 0)
+        var total = 0;
+        while (total < buffer.Length)
         {
-            _current?.Dispose();
-            _current = null;
-            if (_eof) return 0;
-            try
+            if (_currentRemaining == 0)
             {
-                if (!await NextAsync(cancellationToken).ConfigureAwait(false)) return 0;
+                _current?.Dispose();
+                _current = null;
+                if (_eof || (total > 0 && !NextHasArrived)) break;
+                try
+                {
+                    if (!await NextAsync(cancellationToken).ConfigureAwait(false)) break;
+                }
+                catch (Exception ex) when (ex is SftpChannelException or SftpStatusException or SftpProtocolException or OperationCanceledException)
+                {
+                    _broken = true;
+                    if (ex is OperationCanceledException) throw;
+                    throw _error(ex, "Reading", _path);
+                }
             }
-            catch (Exception ex) when (ex is SftpChannelException or SftpStatusException or SftpProtocolException or OperationCanceledException)
-            {
-                _broken = true;
-                if (ex is OperationCanceledException) throw;
-                throw _error(ex, "Reading", _path);
-            }
+            var count = Math.Min(buffer.Length - total, _currentRemaining);
+            _current!.Payload.Slice(_currentOffset, count).CopyTo(buffer.Span[total..]);
+            _currentOffset += count;
+            _currentRemaining -= count;
+            _position += count;
+            total += count;
         }
-        var count = Math.Min(buffer.Length, _currentRemaining);
-        _current!.Payload.Slice(_currentOffset, count).CopyTo(buffer.Span);
-        _currentOffset += count;
-        _currentRemaining -= count;
-        _position += count;
-        return count;
+        return total;
     }
+
+    /// <summary>Whether the next answer is here and good (a failure waits for the next call, so no data is lost).</summary>
+    private bool NextHasArrived => _inFlight.First is { } next && next.Value.Response.IsCompletedSuccessfully;
 
     /// <summary>Takes the next answer in order; false at end of file.</summary>
     private async Task<bool> NextAsync(CancellationToken cancellationToken)

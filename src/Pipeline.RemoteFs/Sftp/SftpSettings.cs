@@ -39,13 +39,20 @@ internal sealed record SftpSettings
     /// <summary>Ask the server to flush an upload to disk before it is renamed into place (<c>fsync</c>).</summary>
     public bool Fsync { get; init; } = true;
 
+    /// <summary>
+    /// Put OpenSSH's AES-GCM ciphers first when this CPU has AES instructions and neither ssh_config nor
+    /// <c>ssh_options</c> chose the ciphers (<c>prefer_aes_gcm</c>). Both are in OpenSSH's default set; in hardware they
+    /// cost both ends a fraction of the CPU of OpenSSH's first choice, chacha20-poly1305.
+    /// </summary>
+    public bool PreferAesGcm { get; init; } = true;
+
     /// <summary>A pooled connection idle this long is checked with a cheap request before reuse (<c>health_check_after</c>, seconds).</summary>
     public TimeSpan HealthCheckAfter { get; init; } = TimeSpan.FromSeconds(5);
 
     private static readonly HashSet<string> Known = new(StringComparer.OrdinalIgnoreCase)
     {
         "ssh_path", "known_hosts", "ssh_config", "jump_host", "keepalive", "ssh_options", "max_connections",
-        "chunk_size", "max_requests", "fsync", "health_check_after",
+        "chunk_size", "max_requests", "fsync", "health_check_after", "prefer_aes_gcm",
     };
 
     /// <summary>Reads and validates the settings.</summary>
@@ -100,6 +107,7 @@ internal sealed record SftpSettings
             ChunkSize = Integer("chunk_size", 255 * 1024, 1024, 4 * 1024 * 1024),
             MaxRequests = Integer("max_requests", 16, 1, 1024),
             Fsync = Boolean("fsync", true),
+            PreferAesGcm = Boolean("prefer_aes_gcm", true),
             HealthCheckAfter = TimeSpan.FromSeconds(Integer("health_check_after", 5, 0, 86400)),
         };
     }

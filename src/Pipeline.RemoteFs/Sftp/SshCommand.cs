@@ -30,6 +30,7 @@ internal sealed partial class SshCommand
         Policy = options.HostKeyPolicy;
         _pin = options.PinnedFingerprint is null ? null : NormalizeFingerprint(options.PinnedFingerprint);
         ConnectTimeout = options.ConnectTimeout;
+        _cipherPreference = new Lazy<string?>(ChooseCiphers);
     }
 
     public RemoteEndpoint Endpoint { get; }
@@ -55,7 +56,10 @@ internal sealed partial class SshCommand
     /// The arguments for ssh. <paramref name="launchDirectory"/> holds the helper scripts of a pinned host key;
     /// <paramref name="probeHostKey"/> asks ssh to log the server's host key (and nothing is authenticated).
     /// </summary>
-    public IReadOnlyList<string> BuildArguments(string? launchDirectory, bool probeHostKey = false)
+    public IReadOnlyList<string> BuildArguments(string? launchDirectory, bool probeHostKey = false) =>
+        Build(launchDirectory, probeHostKey, probeHostKey ? null : CipherPreference);
+
+    private List<string> Build(string? launchDirectory, bool probeHostKey, string? ciphers)
     {
         var args = new List<string> { "-e", "none", "-x", "-a", "-T" };
         void Option(string name, string value) => args.AddRange(["-o", $"{name}={Quote(value)}"]);
@@ -109,9 +113,83 @@ internal sealed partial class SshCommand
         if (Settings.JumpHost is not null) args.AddRange(["-J", Settings.JumpHost]);
         if (Endpoint.Port is not null) args.AddRange(["-p", Endpoint.Port.Value.ToString(CultureInfo.InvariantCulture)]);
         if (UserName is not null) args.AddRange(["-l", UserName]);
+        if (ciphers is not null) Option("Ciphers", ciphers);
         foreach (var extra in Settings.ExtraOptions) args.AddRange(["-o", extra]);
         args.AddRange(["-s", "--", Endpoint.Host, "sftp"]);
         return args;
+    }
+
+    private readonly Lazy<string?> _cipherPreference;
+
+    /// <summary>
+    /// OpenSSH's cipher list with AES-GCM moved first, or null to leave ssh's choice alone: the setting is off, the CPU
+    /// has no AES instructions, or the list ssh would use is not its built-in default (someone configured it).
+    /// </summary>
+    public string? CipherPreference => _cipherPreference.Value;
+
+    private string? ChooseCiphers()
+    {
+        if (!Settings.PreferAesGcm || !HasAesInstructions) return null;
+        var configured = EffectiveCiphers(SshPath, EffectiveConfigArguments());
+        var builtIn = BuiltInCiphers.GetOrAdd(SshPath, path => EffectiveCiphers(path, ["-G", "-F", "none", "--", "localhost"]));
+        return configured is not null && configured == builtIn ? PreferGcm(configured) : null;
+    }
+
+    /// <summary>Whether this CPU encrypts AES in hardware (AES-NI, ARMv8 AES).</summary>
+    internal static bool HasAesInstructions =>
+        System.Runtime.Intrinsics.X86.Aes.IsSupported || System.Runtime.Intrinsics.Arm.Aes.IsSupported;
+
+    /// <summary>A cipher list with the AES-GCM ciphers first, the others in their order.</summary>
+    internal static string? PreferGcm(string ciphers)
+    {
+        var names = ciphers.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var gcm = names.Where(n => n.StartsWith("aes", StringComparison.Ordinal) && n.Contains("-gcm", StringComparison.Ordinal)).ToArray();
+        return gcm.Length == 0 ? null : string.Join(',', gcm.Concat(names.Except(gcm)));
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> BuiltInCiphers = new(StringComparer.Ordinal);
+
+    /// <summary>The arguments of this command with <c>-G</c> (print the configuration, connect nowhere).</summary>
+    private List<string> EffectiveConfigArguments()
+    {
+        var args = Build(_pin is null ? null : Path.GetTempPath(), probeHostKey: false, ciphers: null);
+        args.RemoveRange(args.Count - 4, 4); // -s -- host sftp
+        args.InsertRange(0, ["-G"]);
+        args.AddRange(["--", Endpoint.Host]);
+        return args;
+    }
+
+    /// <summary>The <c>ciphers</c> line of <c>ssh -G</c>; null when ssh cannot tell (an old ssh, a bad option).</summary>
+    private static string? EffectiveCiphers(string sshPath, IEnumerable<string> arguments)
+    {
+        try
+        {
+            var start = new ProcessStartInfo(sshPath)
+            {
+                UseShellExecute = false,
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                CreateNoWindow = true,
+            };
+            foreach (var argument in arguments) start.ArgumentList.Add(argument);
+            using var process = Process.Start(start)!;
+            process.StandardInput.Close();
+            var stderr = process.StandardError.ReadToEndAsync();
+            var output = process.StandardOutput.ReadToEnd();
+            if (!process.WaitForExit(5000))
+            {
+                process.Kill();
+                return null;
+            }
+            _ = stderr.Result;
+            if (process.ExitCode != 0) return null;
+            return output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("ciphers ", StringComparison.Ordinal))?[8..].Trim();
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>
