@@ -64,6 +64,14 @@ switch (operation)
         files = remote.Count;
         break;
     }
+    case "stat":
+    {
+        // Round-trip latency: N stats of one file (CREATE and CLOSE each).
+        var n = int.Parse(args[3]);
+        for (var i = 0; i < n; i++) await fs.StatAsync(args[2]);
+        files = n;
+        break;
+    }
     default:
         Console.Error.WriteLine($"unknown operation '{operation}'");
         return 2;
