@@ -26,6 +26,7 @@ internal sealed class SmbWriteStream : RemoteWriteStream
     private readonly bool _overwrite, _resume, _createParents;
     private readonly Queue<Task> _inFlight = new();
     private readonly byte[] _buffer;
+    private readonly int _bufferSize;
     private SmbHandle? _handle;
     private int _filled;
     private long _position;
@@ -39,7 +40,10 @@ internal sealed class SmbWriteStream : RemoteWriteStream
         _temporary = temporary;
         _overwrite = overwrite;
         _createParents = createParents;
-        _buffer = new byte[writeSize];
+        // Pooled: a fresh megabyte per upload is a large-object allocation, and thousands of small uploads would
+        // spend their time in full garbage collections.
+        _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(writeSize);
+        _bufferSize = writeSize;
     }
 
     /// <summary>A resumable upload into the partial file <paramref name="handle"/> has open.</summary>
@@ -52,7 +56,8 @@ internal sealed class SmbWriteStream : RemoteWriteStream
         _overwrite = overwrite;
         _resume = true;
         _position = position;
-        _buffer = new byte[handle.Connection.MaxWriteSize];
+        _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(handle.Connection.MaxWriteSize);
+        _bufferSize = handle.Connection.MaxWriteSize;
     }
 
     public override string Path => _path;
@@ -72,11 +77,11 @@ internal sealed class SmbWriteStream : RemoteWriteStream
         if (_committed) throw new InvalidOperationException("The upload was already committed.");
         while (buffer.Length > 0)
         {
-            var n = Math.Min(buffer.Length, _buffer.Length - _filled);
+            var n = Math.Min(buffer.Length, _bufferSize - _filled);
             buffer.Span[..n].CopyTo(_buffer.AsSpan(_filled));
             _filled += n;
             buffer = buffer[n..];
-            if (_filled == _buffer.Length) await SendBufferAsync(cancellationToken).ConfigureAwait(false);
+            if (_filled == _bufferSize) await SendBufferAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -259,6 +264,7 @@ internal sealed class SmbWriteStream : RemoteWriteStream
                 }
             }
         }
+        System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
         await base.DisposeAsync().ConfigureAwait(false);
     }
 
