@@ -524,9 +524,18 @@ internal sealed class SmbConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes the transport header and the message in one write (one segment for small messages).</summary>
+    /// <summary>Writes the transport header and the message in one write (one segment for small messages); a large
+    /// message goes out by a gathering send, without copying its megabyte behind a four-byte header.</summary>
     private async Task WriteFrameAsync(byte[] message, CancellationToken cancellationToken)
     {
+        if (message.Length >= 64 * 1024)
+        {
+            var header = new byte[4];
+            BinaryPrimitives.WriteUInt32BigEndian(header, (uint)message.Length);
+            var sent = await _tcp.Client.SendAsync([new ArraySegment<byte>(header), new ArraySegment<byte>(message)], SocketFlags.None).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (sent != 4 + message.Length) throw new IOException($"The socket sent {sent} of {4 + message.Length} bytes.");
+            return;
+        }
         var frame = System.Buffers.ArrayPool<byte>.Shared.Rent(4 + message.Length);
         try
         {
