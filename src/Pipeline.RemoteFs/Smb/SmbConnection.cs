@@ -532,7 +532,9 @@ internal sealed class SmbConnection : IAsyncDisposable
         {
             var header = new byte[4];
             BinaryPrimitives.WriteUInt32BigEndian(header, (uint)message.Length);
-            var sent = await _tcp.Client.SendAsync([new ArraySegment<byte>(header), new ArraySegment<byte>(message)], SocketFlags.None).WaitAsync(cancellationToken).ConfigureAwait(false);
+            // Not abandoned on cancellation: the send lock must stay held until the whole frame is out, or another
+            // message could interleave with its rest. A server that stops reading is ended by the timeout's Break.
+            var sent = await _tcp.Client.SendAsync([new ArraySegment<byte>(header), new ArraySegment<byte>(message)], SocketFlags.None).ConfigureAwait(false);
             if (sent != 4 + message.Length) throw new IOException($"The socket sent {sent} of {4 + message.Length} bytes.");
             return;
         }
