@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SMB provider benchmark: 1 GiB up and down (signed SMB 3.1.1, and an encrypted share) beside smbclient put/get, and
-# 2,000 x 64 KiB files up and down beside smbclient mput/mget, all against the same smbd on 127.0.0.1 in the same run.
+# 2,000 x 64 KiB files up and down beside smbclient mput/mget, all against the same smbd on 127.0.0.1 in the same run;
+# the many-file rows also through RemoteTransfer with its defaults (4 files at once, every file verified).
 # Needs root (smbd serves the share as the test user) and .ci/provision.d/samba.sh.
 # Usage: bench/smb.sh [size in MiB, default 1024] [files, default 2000]
 set -euo pipefail
@@ -73,7 +74,8 @@ echo "generating $size_mib MiB and $files x 64 KiB of random data..."
 head -c $((size_mib << 20)) /dev/urandom > "$work/src/big.bin"
 for i in $(seq "$files"); do head -c 65536 /dev/urandom > "$work/src/many/f$i.bin"; done
 
-seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); awk "BEGIN { printf \"%.2f\", $e - $s }"; }
+# smbclient reports every file on stderr: kept in a log, shown when it fails.
+seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>"$work/smbclient.err" || { cat "$work/smbclient.err" >&2; return 1; }; e=$(date +%s.%N); awk "BEGIN { printf \"%.2f\", $e - $s }"; }
 row() { printf '%-48s %8s s\n' "$1" "$2"; }
 ours() { # label, bench arguments...
     local label=$1 s e out; shift
@@ -86,7 +88,7 @@ smbc() { # share, commands (smbclient signs or encrypts as the server requires)
 reset() { rm -rf "$work/data"/* "$work/secret"/* "$work/down"/*; sync; }
 
 echo
-echo "smbd $(/usr/sbin/smbd --version | awk '{print $2}'), smbclient, $(nproc) cores"
+echo "smbd $(/usr/sbin/smbd --version | awk '{print $2}'), smbclient, $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== $size_mib MiB, one file =="
 for share in data secret; do
     reset
@@ -105,8 +107,11 @@ ours "Pipeline up (sequential)" putmany "smb://$user@127.0.0.1:$port/data" "$wor
 ours "Pipeline up (parallel 4)" putmany "smb://$user@127.0.0.1:$port/data" "$work/src/many" /ours4 4
 SMB_BENCH_SETTINGS="flush=false" ours "Pipeline up (sequential, flush=false)" putmany "smb://$user@127.0.0.1:$port/data" "$work/src/many" /oursnf 1
 SMB_BENCH_SETTINGS="flush=false" ours "Pipeline up (parallel 4, flush=false)" putmany "smb://$user@127.0.0.1:$port/data" "$work/src/many" /oursnf4 4
+ours "Pipeline up (RemoteTransfer defaults)" upload "smb://$user@127.0.0.1:$port/data" "$work/src/many" /oursx
 mkdir -p "$work/down/smbclient"
 row "smbclient mget" "$(seconds smbc data "prompt off; cd smbclient; lcd $work/down/smbclient; mget *")"
 ours "Pipeline down (sequential)" getmany "smb://$user@127.0.0.1:$port/data" /ours "$work/down/ours" 1
 ours "Pipeline down (parallel 4)" getmany "smb://$user@127.0.0.1:$port/data" /ours "$work/down/ours4" 4
+ours "Pipeline down (RemoteTransfer defaults)" download "smb://$user@127.0.0.1:$port/data" /ours "$work/down/oursx"
+echo "load average $(cut -d' ' -f1-3 /proc/loadavg)"
 [[ $(ls "$work/down/ours" | wc -l) == "$files" ]] || { echo "download count differs" >&2; exit 1; }

@@ -6,10 +6,14 @@
 //   Pipeline.Bench.Smb get <uri> <remote file>
 //   Pipeline.Bench.Smb putmany <uri> <local dir> <remote dir> [parallel]
 //   Pipeline.Bench.Smb getmany <uri> <remote dir> <local dir> [parallel]
+//   Pipeline.Bench.Smb upload <uri> <local dir> <remote dir>      (RemoteTransfer with its defaults: 4 files at
+//   Pipeline.Bench.Smb download <uri> <remote dir> <local dir>     once, MD5 verification, parents created)
 using System.Diagnostics;
 using System.Net;
 using Pipeline.RemoteFs;
+using Pipeline.RemoteFs.Local;
 using Pipeline.RemoteFs.Smb;
+using Pipeline.RemoteFs.Transfers;
 
 if (args.Length < 3)
 {
@@ -64,17 +68,39 @@ switch (operation)
         files = remote.Count;
         break;
     }
+    case "upload" or "download":
+    {
+        // What a user's copy does: the transfer layer with its defaults (overwrite on, as the bench repeats).
+        var local = new LocalFileSystem();
+        var transfer = new RemoteTransfer(new TransferOptions { Overwrite = true });
+        var result = operation == "upload"
+            ? await transfer.CopyAsync(local, Path.GetFullPath(args[2]), fs, args[3])
+            : await transfer.CopyAsync(fs, args[2], local, Path.GetFullPath(args[3]));
+        result.ThrowIfFailed();
+        files = result.Transferred.Count;
+        bytes = result.Transferred.Sum(f => f.Bytes);
+        break;
+    }
+    case "stat":
+    {
+        // Round-trip latency: N stats of one file (CREATE and CLOSE each).
+        var n = int.Parse(args[3]);
+        for (var i = 0; i < n; i++) await fs.StatAsync(args[2]);
+        files = n;
+        break;
+    }
     default:
         Console.Error.WriteLine($"unknown operation '{operation}'");
         return 2;
 }
 var seconds = clock.Elapsed.TotalSeconds;
 Console.WriteLine($"{seconds:F2} s  {bytes / seconds / (1 << 20):F0} MiB/s  {files} file(s)");
+Console.Error.WriteLine($"collections gen0/1/2: {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, CPU {Environment.CpuUsage.TotalTime.TotalSeconds:F2} s");
 return 0;
 
 async Task<long> Put(string local, string remote)
 {
-    await using var input = new FileStream(local, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan | FileOptions.Asynchronous);
+    await using var input = new FileStream(local, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan | FileOptions.Asynchronous);
     await using var output = await fs.OpenWriteAsync(remote, new WriteOptions { CreateParents = false });
     await input.CopyToAsync(output, 1 << 20);
     await output.CommitAsync();
@@ -84,8 +110,8 @@ async Task<long> Put(string local, string remote)
 async Task<long> Get(string remote, string? local = null)
 {
     await using var input = await fs.OpenReadAsync(remote);
-    await using var output = local is null ? Stream.Null : new FileStream(local, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-    var buffer = new byte[1 << 20];
+    await using var output = local is null ? Stream.Null : new FileStream(local, FileMode.Create, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous);
+    var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
     long total = 0;
     int read;
     while ((read = await input.ReadAsync(buffer)) > 0)
@@ -93,5 +119,6 @@ async Task<long> Get(string remote, string? local = null)
         await output.WriteAsync(buffer.AsMemory(0, read));
         total += read;
     }
+    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
     return total;
 }

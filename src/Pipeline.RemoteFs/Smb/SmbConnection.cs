@@ -428,14 +428,25 @@ internal sealed class SmbConnection : IAsyncDisposable
 
     /// <summary>
     /// Sends requests as one related compound (MS-SMB2 3.2.4.1.4): one message, processed by the server in order,
-    /// each later request on the same handle as the one before it. Saves a round trip per request; the first
-    /// failing response is thrown after all have arrived.
+    /// each later request on the same handle as the one before it (a CREATE's new handle when the later request
+    /// names <see cref="SmbFileId.Related"/>). Saves a round trip per request; the first failing response is thrown
+    /// after all have arrived.
     /// </summary>
-    public async Task<SmbResponse[]> SendCompoundAsync(IReadOnlyList<(SmbCommand Command, byte[] Request)> parts, CancellationToken cancellationToken)
+    public Task<SmbResponse[]> SendCompoundAsync(IReadOnlyList<(SmbCommand Command, byte[] Request)> parts, CancellationToken cancellationToken) =>
+        SendCompoundAsync(parts.Select(p => new SmbCompoundPart(p.Command, p.Request)).ToList(), cancellationToken);
+
+    /// <summary>
+    /// Sends requests as one related compound and returns every response. A part's failure is thrown only when its
+    /// <see cref="SmbCompoundPart.Accept"/> does not take the status. Servers (Samba, Windows) fail the later related
+    /// requests of a compound only when its CREATE failed: a failed WRITE does not stop a later SET_INFO, so a
+    /// compound must never hold a step that is only right when an earlier one succeeded.
+    /// </summary>
+    public async Task<SmbResponse[]> SendCompoundAsync(IReadOnlyList<SmbCompoundPart> parts, CancellationToken cancellationToken)
     {
         ThrowIfBroken();
         cancellationToken.ThrowIfCancellationRequested();
-        var charge = (ushort)(Dialect == SmbDialect.Smb202 ? 0 : 1);
+        var charges = parts.Select(p => (ushort)(LargeMtu ? Math.Max(1, (p.Payload + 65535) / 65536) : (Dialect == SmbDialect.Smb202 ? 0 : 1))).ToArray();
+        var needed = charges.Sum(c => Math.Max(1, (int)c));
         using var timeout = new CancellationTokenSource(_settings.OperationTimeout, _settings.Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token, _closing.Token);
         var pendings = parts.Select(p => new Pending(p.Command)).ToArray();
@@ -443,28 +454,31 @@ internal sealed class SmbConnection : IAsyncDisposable
         var registered = false;
         try
         {
-            await AcquireCreditsAsync(parts.Count, linked.Token).ConfigureAwait(false);
+            await AcquireCreditsAsync(needed, linked.Token).ConfigureAwait(false);
             await _sendLock.WaitAsync(linked.Token).ConfigureAwait(false);
             try
             {
                 ThrowIfBroken();
                 var padded = new byte[parts.Count][];
+                var total = 0;
                 for (var i = 0; i < parts.Count; i++)
                 {
-                    var (command, request) = parts[i];
+                    var (command, request) = (parts[i].Command, parts[i].Request);
                     var last = i == parts.Count - 1;
-                    var message = last ? request : new byte[(request.Length + 7) & ~7];
-                    if (!last) request.CopyTo(message, 0);
-                    ids[i] = _nextMessageId++;
+                    var message = last || request.Length % 8 == 0 ? request : new byte[(request.Length + 7) & ~7];
+                    if (!ReferenceEquals(message, request)) request.CopyTo(message, 0);
+                    ids[i] = _nextMessageId;
+                    _nextMessageId += (ulong)Math.Max(1, (int)charges[i]);
                     ushort creditRequest;
-                    lock (_creditLock) creditRequest = (ushort)(1 + (_credits < 256 ? 16 : 0));
-                    SmbHeader.Write(message, command, charge, creditRequest, ids[i], TreeId, SessionId);
+                    lock (_creditLock) creditRequest = (ushort)(Math.Max(1, (int)charges[i]) + (_credits < 256 ? 16 : 0));
+                    SmbHeader.Write(message, command, charges[i], creditRequest, ids[i], TreeId, SessionId);
                     if (!last) BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(20), (uint)message.Length);
                     if (i > 0) BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(16), SmbHeader.FlagRelated);
                     if (!_encrypt) _signer?.Sign(message);
                     padded[i] = message;
+                    total += message.Length;
                 }
-                var compound = new byte[padded.Sum(m => m.Length)];
+                var compound = new byte[total];
                 var offset = 0;
                 foreach (var m in padded)
                 {
@@ -482,7 +496,7 @@ internal sealed class SmbConnection : IAsyncDisposable
             var responses = await Task.WhenAll(pendings.Select(p => p.Completion.Task)).WaitAsync(linked.Token).ConfigureAwait(false);
             LastUsed = _settings.Time.GetUtcNow();
             for (var i = 0; i < responses.Length; i++)
-                if (responses[i].Status != SmbStatus.Success)
+                if (responses[i].Status != SmbStatus.Success && !(parts[i].Accept?.Invoke(responses[i].Status) ?? false))
                     throw new SmbStatusException(responses[i].Status, parts[i].Command.ToString());
             return responses;
         }
@@ -510,9 +524,20 @@ internal sealed class SmbConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes the transport header and the message in one write (one segment for small messages).</summary>
+    /// <summary>Writes the transport header and the message in one write (one segment for small messages); a large
+    /// message goes out by a gathering send, without copying its megabyte behind a four-byte header.</summary>
     private async Task WriteFrameAsync(byte[] message, CancellationToken cancellationToken)
     {
+        if (message.Length >= 64 * 1024)
+        {
+            var header = new byte[4];
+            BinaryPrimitives.WriteUInt32BigEndian(header, (uint)message.Length);
+            // Not abandoned on cancellation: the send lock must stay held until the whole frame is out, or another
+            // message could interleave with its rest. A server that stops reading is ended by the timeout's Break.
+            var sent = await _tcp.Client.SendAsync([new ArraySegment<byte>(header), new ArraySegment<byte>(message)], SocketFlags.None).ConfigureAwait(false);
+            if (sent != 4 + message.Length) throw new IOException($"The socket sent {sent} of {4 + message.Length} bytes.");
+            return;
+        }
         var frame = System.Buffers.ArrayPool<byte>.Shared.Rent(4 + message.Length);
         try
         {
@@ -783,3 +808,7 @@ internal sealed class SmbConnection : IAsyncDisposable
         public ulong AsyncId { get; set; }
     }
 }
+
+/// <summary>One request of a compound: its command, its buffer (from <see cref="SmbConnection.NewRequest"/>), the
+/// READ/WRITE size that sets its credit charge, and which failing statuses are returned rather than thrown.</summary>
+internal sealed record SmbCompoundPart(SmbCommand Command, byte[] Request, int Payload = 0, Func<uint, bool>? Accept = null);

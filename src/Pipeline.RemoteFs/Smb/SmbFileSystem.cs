@@ -157,17 +157,14 @@ public sealed class SmbFileSystem : IRemoteFileSystem
 
     private static async Task<RemoteItem?> StatAsync(SmbConnection c, string full, CancellationToken cancellationToken)
     {
-        SmbHandle handle;
         try
         {
-            handle = await c.CreateAsync(full, SmbAccess.ReadAttributes | SmbAccess.Synchronize, SmbAccess.Open, 0, cancellationToken).ConfigureAwait(false);
+            return ToItem(full, await c.OpenAndCloseAsync(full, SmbAccess.ReadAttributes | SmbAccess.Synchronize, SmbAccess.Open, 0, cancellationToken).ConfigureAwait(false));
         }
         catch (SmbStatusException ex) when (SmbStatus.Kind(ex.Status) == RemoteErrorKind.NotFound || ex.Status == SmbStatus.NotADirectory)
         {
             return null;
         }
-        await handle.CloseQuietlyAsync().ConfigureAwait(false);
-        return ToItem(full, handle.Info);
     }
 
     /// <inheritdoc />
@@ -203,13 +200,19 @@ public sealed class SmbFileSystem : IRemoteFileSystem
         if (full == "/") throw new RemoteFsException(RemoteErrorKind.Conflict, "Cannot write to the root of a share", full, Endpoint);
         if (!options.Overwrite && await StatAsync(full, cancellationToken).ConfigureAwait(false) is not null)
             throw new RemoteFsException(RemoteErrorKind.Conflict, "The file already exists and overwrite is off", full, Endpoint);
-        if (options.CreateParents)
+        if (options.CreateParents && options.Resume)
             await CreateDirectoryAsync(RemotePath.GetParent(full), cancellationToken).ConfigureAwait(false);
-        var temporary = options.Resume ? ResumablePartialPath(full) : RemotePath.TemporarySibling(full);
+        if (!options.Resume)
+        {
+            // The temporary file is created with the first WRITE (see SmbWriteStream), parents only when it is missing.
+            var connection = await WithConnectionAsync("Opening for write", full, c => Task.FromResult(c), cancellationToken).ConfigureAwait(false);
+            return new SmbWriteStream(this, full, RemotePath.TemporarySibling(full), options.Overwrite, options.CreateParents, connection.MaxWriteSize);
+        }
+        var partial = ResumablePartialPath(full);
         var handle = await WithConnectionAsync("Opening for write", full, c =>
-            c.CreateAsync(temporary, SmbAccess.Read | SmbAccess.Write | SmbAccess.Delete, options.Resume ? SmbAccess.OpenIf : SmbAccess.OverwriteIf,
+            c.CreateAsync(partial, SmbAccess.Read | SmbAccess.Write | SmbAccess.Delete, SmbAccess.OpenIf,
                 SmbAccess.NonDirectoryFile, cancellationToken, SmbAccess.ShareRead | SmbAccess.ShareDelete), cancellationToken).ConfigureAwait(false);
-        return new SmbWriteStream(this, handle, full, temporary, options.Overwrite, options.Resume, options.Resume ? handle.Info.Length : 0);
+        return new SmbWriteStream(this, handle, full, partial, options.Overwrite, handle.Info.Length);
     }
 
     /// <inheritdoc />
@@ -231,30 +234,39 @@ public sealed class SmbFileSystem : IRemoteFileSystem
     }
 
     /// <inheritdoc />
+    /// <remarks>One round trip when the parent exists (the usual case); otherwise each missing level from the top.</remarks>
     public async Task CreateDirectoryAsync(string path, CancellationToken cancellationToken = default)
     {
         var full = Resolve(path);
         if (full == "/") return;
+        try
+        {
+            await CreateOneDirectoryAsync(full, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (RemoteFsException ex) when (ex.Kind == RemoteErrorKind.NotFound)
+        {
+        }
         var current = "";
         foreach (var segment in full.Split('/', StringSplitOptions.RemoveEmptyEntries))
         {
             current += "/" + segment;
-            var directory = current;
-            await WithConnectionAsync("Creating directory", directory, async c =>
-            {
-                SmbHandle handle;
-                try
-                {
-                    handle = await c.CreateAsync(directory, SmbAccess.ReadAttributes | SmbAccess.Synchronize, SmbAccess.OpenIf, SmbAccess.DirectoryFile, cancellationToken).ConfigureAwait(false);
-                }
-                catch (SmbStatusException ex) when (ex.Status is SmbStatus.NotADirectory or SmbStatus.ObjectNameCollision)
-                {
-                    throw new RemoteFsException(RemoteErrorKind.Conflict, "A file is in the way of the directory", directory, Endpoint, ex);
-                }
-                await handle.CloseQuietlyAsync().ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
+            await CreateOneDirectoryAsync(current, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private Task CreateOneDirectoryAsync(string directory, CancellationToken cancellationToken) =>
+        WithConnectionAsync("Creating directory", directory, async c =>
+        {
+            try
+            {
+                await c.OpenAndCloseAsync(directory, SmbAccess.ReadAttributes | SmbAccess.Synchronize, SmbAccess.OpenIf, SmbAccess.DirectoryFile, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SmbStatusException ex) when (ex.Status is SmbStatus.NotADirectory or SmbStatus.ObjectNameCollision)
+            {
+                throw new RemoteFsException(RemoteErrorKind.Conflict, "A file is in the way of the directory", directory, Endpoint, ex);
+            }
+        }, cancellationToken);
 
     /// <inheritdoc />
     public async Task DeleteDirectoryAsync(string path, bool recursive = false, CancellationToken cancellationToken = default)

@@ -6,6 +6,9 @@ namespace Pipeline.RemoteFs.Smb;
 /// <summary>An open handle's identity (persistent and volatile parts, 16 bytes).</summary>
 internal readonly record struct SmbFileId(ulong Persistent, ulong Volatile)
 {
+    /// <summary>The handle that the CREATE earlier in the same related compound opened (MS-SMB2 3.2.4.1.4).</summary>
+    public static readonly SmbFileId Related = new(ulong.MaxValue, ulong.MaxValue);
+
     public void Write(Span<byte> span)
     {
         BinaryPrimitives.WriteUInt64LittleEndian(span, Persistent);
@@ -49,6 +52,13 @@ internal static class SmbFiles
 
     public static async Task<SmbHandle> CreateAsync(this SmbConnection c, string path, uint access, uint disposition, uint options, CancellationToken cancellationToken, uint share = SmbAccess.ShareAll, uint attributes = 0)
     {
+        var response = await c.SendAsync(SmbCommand.Create, CreateRequest(path, access, disposition, options, share, attributes), 0, cancellationToken).ConfigureAwait(false);
+        return ParseCreate(c, response);
+    }
+
+    /// <summary>A CREATE request (alone, or first in a related compound).</summary>
+    public static byte[] CreateRequest(string path, uint access, uint disposition, uint options, uint share = SmbAccess.ShareAll, uint attributes = 0)
+    {
         var name = Encoding.Unicode.GetBytes(ToSmbName(path));
         var request = SmbConnection.NewRequest(56 + Math.Max(name.Length, 8));
         var b = request.AsSpan(SmbHeader.Size);
@@ -62,7 +72,12 @@ internal static class SmbFiles
         BinaryPrimitives.WriteUInt16LittleEndian(b[44..], SmbHeader.Size + 56);
         BinaryPrimitives.WriteUInt16LittleEndian(b[46..], (ushort)name.Length);
         name.CopyTo(b[56..]);
-        var response = await c.SendAsync(SmbCommand.Create, request, 0, cancellationToken).ConfigureAwait(false);
+        return request;
+    }
+
+    /// <summary>The handle a successful CREATE response opened.</summary>
+    public static SmbHandle ParseCreate(SmbConnection c, SmbResponse response)
+    {
         response.Require(88);
         var r = response.Body;
         var attributesOut = BinaryPrimitives.ReadUInt32LittleEndian(r[56..]);
@@ -70,6 +85,19 @@ internal static class SmbFiles
             BinaryPrimitives.ReadInt64LittleEndian(r[48..]),
             FromFileTime(BinaryPrimitives.ReadInt64LittleEndian(r[24..])), attributesOut);
         return new SmbHandle(c, SmbFileId.Read(r[64..]), info);
+    }
+
+    /// <summary>
+    /// CREATE and CLOSE in one compound: what a path is (or a failure status), in one round trip. Failing statuses
+    /// are thrown as <see cref="SmbStatusException"/>.
+    /// </summary>
+    public static async Task<SmbFileInfo> OpenAndCloseAsync(this SmbConnection c, string path, uint access, uint disposition, uint options, CancellationToken cancellationToken)
+    {
+        var related = new SmbHandle(c, SmbFileId.Related, new SmbFileInfo(false, 0, null, 0));
+        var responses = await c.SendCompoundAsync(
+            [new SmbCompoundPart(SmbCommand.Create, CreateRequest(path, access, disposition, options)),
+             new SmbCompoundPart(SmbCommand.Close, CloseRequest(related), Accept: _ => true)], cancellationToken).ConfigureAwait(false);
+        return ParseCreate(c, responses[0]).Info;
     }
 
     public static async Task CloseAsync(this SmbHandle handle, CancellationToken cancellationToken)
@@ -138,6 +166,13 @@ internal static class SmbFiles
     /// <summary>READ: up to <paramref name="length"/> bytes at <paramref name="offset"/>; an empty segment at the end of the file.</summary>
     public static async Task<ArraySegment<byte>> ReadAsync(this SmbHandle handle, long offset, int length, CancellationToken cancellationToken)
     {
+        var response = await handle.Connection.SendAsync(SmbCommand.Read, ReadRequest(handle, offset, length), length, cancellationToken, s => s == SmbStatus.EndOfFile).ConfigureAwait(false);
+        return ParseRead(response, length);
+    }
+
+    /// <summary>A READ request (for a compound).</summary>
+    public static byte[] ReadRequest(SmbHandle handle, long offset, int length)
+    {
         var request = SmbConnection.NewRequest(49);
         var b = request.AsSpan(SmbHeader.Size);
         BinaryPrimitives.WriteUInt16LittleEndian(b, 49);
@@ -145,7 +180,12 @@ internal static class SmbFiles
         BinaryPrimitives.WriteInt32LittleEndian(b[4..], length);
         BinaryPrimitives.WriteInt64LittleEndian(b[8..], offset);
         handle.Id.Write(b[16..]);
-        var response = await handle.Connection.SendAsync(SmbCommand.Read, request, length, cancellationToken, s => s == SmbStatus.EndOfFile).ConfigureAwait(false);
+        return request;
+    }
+
+    /// <summary>The data of a READ response that succeeded or reached the end of the file (empty).</summary>
+    public static ArraySegment<byte> ParseRead(SmbResponse response, int length)
+    {
         if (response.Status == SmbStatus.EndOfFile) return ArraySegment<byte>.Empty;
         response.Require(16);
         var dataOffset = response.Body[2];
@@ -158,6 +198,13 @@ internal static class SmbFiles
     /// <summary>WRITE of the whole of <paramref name="data"/> at <paramref name="offset"/>.</summary>
     public static async Task WriteAsync(this SmbHandle handle, long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
+        var response = await handle.Connection.SendAsync(SmbCommand.Write, WriteRequest(handle, offset, data.Span), data.Length, cancellationToken).ConfigureAwait(false);
+        CheckWritten(response, data.Length);
+    }
+
+    /// <summary>A WRITE request (for a compound).</summary>
+    public static byte[] WriteRequest(SmbHandle handle, long offset, ReadOnlySpan<byte> data)
+    {
         var request = SmbConnection.NewRequest(48 + data.Length);
         var b = request.AsSpan(SmbHeader.Size);
         BinaryPrimitives.WriteUInt16LittleEndian(b, 49);
@@ -165,11 +212,16 @@ internal static class SmbFiles
         BinaryPrimitives.WriteInt32LittleEndian(b[4..], data.Length);
         BinaryPrimitives.WriteInt64LittleEndian(b[8..], offset);
         handle.Id.Write(b[16..]);
-        data.Span.CopyTo(b[48..]);
-        var response = await handle.Connection.SendAsync(SmbCommand.Write, request, data.Length, cancellationToken).ConfigureAwait(false);
+        data.CopyTo(b[48..]);
+        return request;
+    }
+
+    /// <summary>Fails unless a successful WRITE response counts every byte sent.</summary>
+    public static void CheckWritten(SmbResponse response, int length)
+    {
         response.Require(16);
         var count = BinaryPrimitives.ReadInt32LittleEndian(response.Body[4..]);
-        if (count != data.Length) throw new SmbStatusException(SmbStatus.DiskFull, "Write", $"the server wrote {count} of {data.Length} bytes");
+        if (count != length) throw new SmbStatusException(SmbStatus.DiskFull, "Write", $"the server wrote {count} of {length} bytes");
     }
 
     /// <summary>QUERY_DIRECTORY with FileDirectoryInformation until STATUS_NO_MORE_FILES; the pattern may hold * and ?.</summary>

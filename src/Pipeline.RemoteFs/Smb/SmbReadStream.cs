@@ -2,7 +2,7 @@ namespace Pipeline.RemoteFs.Smb;
 
 /// <summary>
 /// A download: READ requests of the negotiated size kept <see cref="SmbSettings.IoDepth"/> deep in flight, consumed
-/// in order. When the connection drops, the file is opened again on a new connection and reading resumes at the
+/// in order. The first chunk comes with the open (see <see cref="OpenAsync"/>). When the connection drops, the file is opened again on a new connection and reading resumes at the
 /// current position (up to <see cref="SmbSettings.MaxAttempts"/> times).
 /// </summary>
 internal sealed class SmbReadStream : Stream
@@ -26,11 +26,35 @@ internal sealed class SmbReadStream : Stream
         _length = length;
     }
 
+    /// <summary>
+    /// Opens the file with CREATE, READ of the first chunk and CLOSE in one compound: a file that fits in one READ
+    /// costs one round trip. A larger one is opened again, on first need, for the rest.
+    /// </summary>
     public async Task OpenAsync(CancellationToken cancellationToken)
     {
-        _handle = await _fs.WithConnectionAsync("Opening for read", _path, c => _fs.OpenFileForReadAsync(c, _path, cancellationToken), cancellationToken).ConfigureAwait(false);
-        var size = _handle.Info.Length;
+        var (info, first) = await _fs.WithConnectionAsync("Opening for read", _path, c => OpenAndReadFirstAsync(c, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var size = info.Length;
         _end = _length is { } l ? Math.Min(size, _position + l) : size;
+        if (first.Count > _end - _position) first = first.Slice(0, (int)Math.Max(0, _end - _position));
+        if (first.Count == 0) _end = Math.Min(_end, _position); // at (or past) the end, or the file shrank
+        _current = first;
+        _next = _position + first.Count;
+    }
+
+    private async Task<(SmbFileInfo Info, ArraySegment<byte> First)> OpenAndReadFirstAsync(SmbConnection c, CancellationToken cancellationToken)
+    {
+        var length = (int)Math.Min(c.MaxReadSize, _length ?? long.MaxValue);
+        if (length == 0) length = 1; // a READ of 0 bytes is refused; the range's end trims the byte away
+        var related = new SmbHandle(c, SmbFileId.Related, new SmbFileInfo(false, 0, null, 0));
+        var responses = await c.SendCompoundAsync(
+            [new SmbCompoundPart(SmbCommand.Create, SmbFiles.CreateRequest(_path, SmbAccess.Read, SmbAccess.Open, 0, SmbAccess.ShareRead | SmbAccess.ShareDelete)),
+             new SmbCompoundPart(SmbCommand.Read, SmbFiles.ReadRequest(related, _position, length), length, _ => true),
+             new SmbCompoundPart(SmbCommand.Close, SmbFiles.CloseRequest(related), Accept: _ => true)], cancellationToken).ConfigureAwait(false);
+        var info = SmbFiles.ParseCreate(c, responses[0]).Info;
+        if (info.IsDirectory) throw new RemoteFsException(RemoteErrorKind.Conflict, "Cannot read a directory as a file", _path, _fs.Endpoint);
+        var read = responses[1];
+        if (read.Status is not (SmbStatus.Success or SmbStatus.EndOfFile)) throw new SmbStatusException(read.Status, "Read");
+        return (info, SmbFiles.ParseRead(read, length));
     }
 
     public override bool CanRead => true;

@@ -2,33 +2,62 @@ namespace Pipeline.RemoteFs.Smb;
 
 /// <summary>
 /// An upload: WRITE requests of the negotiated size, <see cref="SmbSettings.IoDepth"/> in flight, into a temporary
-/// sibling renamed to the final name on commit (after FLUSH). Disposed without commit, it deletes the temporary
-/// file, so nothing half-written ever carries the final name. A resumable upload writes to a fixed partial name
-/// instead, keeps it when not committed, and continues it next time; <see cref="Position"/> then starts at the
-/// bytes already there.
+/// sibling renamed to the final name on commit. Disposed without commit, it deletes the temporary file, so nothing
+/// half-written ever carries the final name. A resumable upload writes to a fixed partial name instead, keeps it
+/// when not committed, and continues it next time; <see cref="Position"/> then starts at the bytes already there.
 /// </summary>
+/// <remarks>
+/// <para>Round trips, which decide the time of small files: the temporary file is created in one compound with its
+/// first WRITE (and, for a file that fits in one WRITE, its FLUSH), and the commit renames and closes it in a
+/// second. Two round trips for a small file, where a CREATE, a WRITE and a commit took three.</para>
+/// <para>The rename is never in the same compound as the WRITE or FLUSH it depends on: servers fail the later
+/// requests of a related compound only when its CREATE failed (Samba, Windows), so a failed WRITE or FLUSH would
+/// not stop a rename queued behind it, and a short or unflushed file would take the final name. The commit's
+/// compound is sent only after every WRITE and the FLUSH have answered with success.</para>
+/// <para>The FLUSH (on by default, <c>flush=false</c> skips it) asks the server to make the bytes durable before
+/// the rename: without it a server crash can leave the final name on an empty or partial file (ext4 and others
+/// commit a rename before the delayed data of a new file). On Samba with <c>strict sync</c> (its default) it is an
+/// fsync of that one file; uploads of several files at once overlap them.</para>
+/// </remarks>
 internal sealed class SmbWriteStream : RemoteWriteStream
 {
     private readonly SmbFileSystem _fs;
-    private readonly SmbHandle _handle;
     private readonly string _path, _temporary;
-    private readonly bool _overwrite, _resume;
+    private readonly bool _overwrite, _resume, _createParents;
     private readonly Queue<Task> _inFlight = new();
     private readonly byte[] _buffer;
+    private readonly int _bufferSize;
+    private SmbHandle? _handle;
     private int _filled;
     private long _position;
     private bool _committed, _disposed, _closed;
 
-    public SmbWriteStream(SmbFileSystem fs, SmbHandle handle, string path, string temporary, bool overwrite, bool resume, long position)
+    /// <summary>An upload whose temporary file is created with its first WRITE.</summary>
+    public SmbWriteStream(SmbFileSystem fs, string path, string temporary, bool overwrite, bool createParents, int writeSize)
+    {
+        _fs = fs;
+        _path = path;
+        _temporary = temporary;
+        _overwrite = overwrite;
+        _createParents = createParents;
+        // Pooled: a fresh megabyte per upload is a large-object allocation, and thousands of small uploads would
+        // spend their time in full garbage collections.
+        _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(writeSize);
+        _bufferSize = writeSize;
+    }
+
+    /// <summary>A resumable upload into the partial file <paramref name="handle"/> has open.</summary>
+    public SmbWriteStream(SmbFileSystem fs, SmbHandle handle, string path, string partial, bool overwrite, long position)
     {
         _fs = fs;
         _handle = handle;
         _path = path;
-        _temporary = temporary;
+        _temporary = partial;
         _overwrite = overwrite;
-        _resume = resume;
+        _resume = true;
         _position = position;
-        _buffer = new byte[handle.Connection.MaxWriteSize];
+        _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(handle.Connection.MaxWriteSize);
+        _bufferSize = handle.Connection.MaxWriteSize;
     }
 
     public override string Path => _path;
@@ -48,17 +77,24 @@ internal sealed class SmbWriteStream : RemoteWriteStream
         if (_committed) throw new InvalidOperationException("The upload was already committed.");
         while (buffer.Length > 0)
         {
-            var n = Math.Min(buffer.Length, _buffer.Length - _filled);
+            var n = Math.Min(buffer.Length, _bufferSize - _filled);
             buffer.Span[..n].CopyTo(_buffer.AsSpan(_filled));
             _filled += n;
             buffer = buffer[n..];
-            if (_filled == _buffer.Length) await SendBufferAsync(cancellationToken).ConfigureAwait(false);
+            if (_filled == _bufferSize) await SendBufferAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
     private async Task SendBufferAsync(CancellationToken cancellationToken)
     {
         if (_filled == 0) return;
+        if (_handle is null)
+        {
+            _handle = await CreateTemporaryAsync(flush: false, cancellationToken).ConfigureAwait(false);
+            _position += _filled;
+            _filled = 0;
+            return;
+        }
         // WriteAsync copies the bytes into its request before it first awaits, so the buffer is free again at once.
         _inFlight.Enqueue(_handle.WriteAsync(_position, _buffer.AsMemory(0, _filled), cancellationToken));
         _position += _filled;
@@ -66,6 +102,52 @@ internal sealed class SmbWriteStream : RemoteWriteStream
         // A resumable upload keeps one WRITE in flight, so that the partial file never has a hole that a resume would skip.
         while (_inFlight.Count >= (_resume ? 1 : _fs.Settings.IoDepth))
             await AwaitOldestAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// CREATE of the temporary file with the buffered bytes as its first WRITE (and a FLUSH when asked), in one
+    /// compound. When the CREATE succeeds but a later part fails, the temporary file is deleted before the failure
+    /// is thrown. A missing parent directory is created (when the upload may) and the compound sent again.
+    /// </summary>
+    private async Task<SmbHandle> CreateTemporaryAsync(bool flush, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _fs.WithConnectionAsync("Opening for write", _path, c => CreateTemporaryAsync(c, flush, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        catch (RemoteFsException ex) when (_createParents && ex.Kind == RemoteErrorKind.NotFound &&
+            ex.InnerException is SmbStatusException { Status: SmbStatus.ObjectPathNotFound })
+        {
+            await _fs.CreateDirectoryAsync(RemotePath.GetParent(_path), cancellationToken).ConfigureAwait(false);
+            return await _fs.WithConnectionAsync("Opening for write", _path, c => CreateTemporaryAsync(c, flush, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<SmbHandle> CreateTemporaryAsync(SmbConnection c, bool flush, CancellationToken cancellationToken)
+    {
+        var related = new SmbHandle(c, SmbFileId.Related, new SmbFileInfo(false, 0, null, 0));
+        var parts = new List<SmbCompoundPart>
+        {
+            new(SmbCommand.Create, SmbFiles.CreateRequest(_temporary, SmbAccess.Read | SmbAccess.Write | SmbAccess.Delete, SmbAccess.OverwriteIf,
+                SmbAccess.NonDirectoryFile, SmbAccess.ShareRead | SmbAccess.ShareDelete)),
+        };
+        if (_filled > 0) parts.Add(new(SmbCommand.Write, SmbFiles.WriteRequest(related, 0, _buffer.AsSpan(0, _filled)), _filled, _ => true));
+        if (flush) parts.Add(new(SmbCommand.Flush, SmbFiles.FlushRequest(related), Accept: _ => true));
+        var responses = await c.SendCompoundAsync(parts, cancellationToken).ConfigureAwait(false);
+        var handle = SmbFiles.ParseCreate(c, responses[0]);
+        try
+        {
+            for (var i = 1; i < responses.Length; i++)
+                if (responses[i].Status != SmbStatus.Success)
+                    throw new SmbStatusException(responses[i].Status, parts[i].Command.ToString());
+            if (_filled > 0) SmbFiles.CheckWritten(responses[1], _filled);
+            return handle;
+        }
+        catch
+        {
+            await DeleteQuietlyAsync(handle).ConfigureAwait(false);
+            throw;
+        }
     }
 
     private async Task AwaitOldestAsync()
@@ -84,17 +166,28 @@ internal sealed class SmbWriteStream : RemoteWriteStream
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_committed) throw new InvalidOperationException("The upload was already committed.");
-        await SendBufferAsync(cancellationToken).ConfigureAwait(false);
-        while (_inFlight.Count > 0) await AwaitOldestAsync().ConfigureAwait(false);
+        var flush = _fs.Settings.FlushOnCommit;
+        if (_handle is null)
+        {
+            // The whole file is in the buffer: CREATE, WRITE and FLUSH in one round trip.
+            _handle = await CreateTemporaryAsync(flush, cancellationToken).ConfigureAwait(false);
+            _position += _filled;
+            _filled = 0;
+            flush = false;
+        }
+        else
+        {
+            await SendBufferAsync(cancellationToken).ConfigureAwait(false);
+            while (_inFlight.Count > 0) await AwaitOldestAsync().ConfigureAwait(false);
+        }
         try
         {
-            // FLUSH, rename and CLOSE in one compound: one round trip. Every WRITE has been acknowledged before it.
-            var parts = new List<(SmbCommand, byte[])>();
-            if (_fs.Settings.FlushOnCommit) parts.Add((SmbCommand.Flush, SmbFiles.FlushRequest(_handle)));
-            parts.Add((SmbCommand.SetInfo, SmbFiles.RenameRequest(_handle, _path, _overwrite)));
-            parts.Add((SmbCommand.Close, SmbFiles.CloseRequest(_handle)));
+            if (flush) await _handle.FlushAsync(cancellationToken).ConfigureAwait(false);
+            // Only now, with every WRITE and the FLUSH acknowledged: rename and CLOSE in one round trip.
             _closed = true;
-            await _handle.Connection.SendCompoundAsync(parts, cancellationToken).ConfigureAwait(false);
+            await _handle.Connection.SendCompoundAsync(
+                [(SmbCommand.SetInfo, SmbFiles.RenameRequest(_handle, _path, _overwrite)), (SmbCommand.Close, SmbFiles.CloseRequest(_handle))],
+                cancellationToken).ConfigureAwait(false);
         }
         catch (SmbStatusException ex) when (ex.Status == SmbStatus.ObjectNameCollision)
         {
@@ -105,6 +198,22 @@ internal sealed class SmbWriteStream : RemoteWriteStream
             throw SmbErrors.Map(ex, "Committing", _path, _fs.Endpoint);
         }
         _committed = true;
+    }
+
+    private static async Task DeleteQuietlyAsync(SmbHandle handle)
+    {
+        if (!handle.Connection.IsBroken)
+        {
+            try
+            {
+                using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await handle.DeleteOnCloseAsync(quick.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SmbConnectionException or SmbStatusException or SmbProtocolException or OperationCanceledException)
+            {
+            }
+        }
+        await handle.CloseQuietlyAsync().ConfigureAwait(false);
     }
 
     public override async ValueTask DisposeAsync()
@@ -121,44 +230,41 @@ internal sealed class SmbWriteStream : RemoteWriteStream
             {
             }
         }
-        if (!_committed)
+        if (!_committed && _handle is not null)
         {
-            if (_resume && _filled > 0 && !_handle.Connection.IsBroken)
+            if (_resume)
             {
-                try
+                if (_filled > 0 && !_handle.Connection.IsBroken)
                 {
-                    // Keep what was accepted, so that the next resumed upload continues after it.
-                    using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                    await _handle.WriteAsync(_position, _buffer.AsMemory(0, _filled), quick.Token).ConfigureAwait(false);
+                    try
+                    {
+                        // Keep what was accepted, so that the next resumed upload continues after it.
+                        using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                        await _handle.WriteAsync(_position, _buffer.AsMemory(0, _filled), quick.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is SmbConnectionException or SmbStatusException or SmbProtocolException or OperationCanceledException)
+                    {
+                    }
                 }
-                catch (Exception ex) when (ex is SmbConnectionException or SmbStatusException or SmbProtocolException or OperationCanceledException)
-                {
-                }
+                await _handle.CloseQuietlyAsync().ConfigureAwait(false);
             }
-            else if (!_resume && !_handle.Connection.IsBroken)
+            else
             {
-                try
+                await DeleteQuietlyAsync(_handle).ConfigureAwait(false);
+                if (_closed && !_handle.Connection.IsBroken)
                 {
-                    using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                    await _handle.DeleteOnCloseAsync(quick.Token).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is SmbConnectionException or SmbStatusException or SmbProtocolException or OperationCanceledException)
-                {
-                }
-            }
-            await _handle.CloseQuietlyAsync().ConfigureAwait(false);
-            if (!_resume && _closed && !_handle.Connection.IsBroken)
-            {
-                // A failed commit compound may have closed the handle already: delete the temporary file by name.
-                try
-                {
-                    await _fs.DeleteFileAsync(_temporary).ConfigureAwait(false);
-                }
-                catch (RemoteFsException)
-                {
+                    // A failed commit compound may have closed the handle already: delete the temporary file by name.
+                    try
+                    {
+                        await _fs.DeleteFileAsync(_temporary).ConfigureAwait(false);
+                    }
+                    catch (RemoteFsException)
+                    {
+                    }
                 }
             }
         }
+        System.Buffers.ArrayPool<byte>.Shared.Return(_buffer);
         await base.DisposeAsync().ConfigureAwait(false);
     }
 

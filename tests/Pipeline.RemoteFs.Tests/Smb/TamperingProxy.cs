@@ -7,7 +7,8 @@ namespace Pipeline.RemoteFs.Tests.Smb;
 /// <summary>
 /// A TCP relay between the client and a real smbd that, once armed, flips one bit in the last byte of every
 /// server-to-client SMB frame, as an attacker on the path would. It exists because no real server can be made to
-/// send a bad signature or a corrupted ciphertext.
+/// send a bad signature or a corrupted ciphertext, nor fail a WRITE on demand (<see cref="Rewrite"/>). It also
+/// counts the client's frames, which are its round trips.
 /// </summary>
 public sealed class TamperingProxy : IAsyncDisposable
 {
@@ -32,6 +33,12 @@ public sealed class TamperingProxy : IAsyncDisposable
 
     /// <summary>Frames corrupted so far.</summary>
     public int Tampered;
+
+    /// <summary>Changes server-to-client frames in place before they are relayed (an unsigned session's only).</summary>
+    public volatile Action<byte[]>? Rewrite;
+
+    /// <summary>Frames the client sent so far (a compound is one frame).</summary>
+    public int ClientFrames;
 
     private async Task AcceptAsync()
     {
@@ -62,6 +69,8 @@ public sealed class TamperingProxy : IAsyncDisposable
                 await from.ReadExactlyAsync(length, _stop.Token);
                 var frame = new byte[BinaryPrimitives.ReadInt32BigEndian(length)];
                 await from.ReadExactlyAsync(frame, _stop.Token);
+                if (!tamper) Interlocked.Increment(ref ClientFrames);
+                if (tamper) Rewrite?.Invoke(frame);
                 if (tamper && Armed && frame.Length > 64)
                 {
                     frame[^1] ^= 0x01;

@@ -1,0 +1,151 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Pipeline.RemoteFs.Smb;
+
+namespace Pipeline.RemoteFs.Tests.Smb;
+
+/// <summary>How many round trips small files take (compounds), and that a compound failing half-way leaves nothing
+/// behind.</summary>
+public sealed class SmbRoundTripTests
+{
+    private static async Task Upload(IRemoteFileSystem fs, string path, byte[] content, WriteOptions? options = null)
+    {
+        await using var stream = await fs.OpenWriteAsync(path, options);
+        await stream.WriteAsync(content);
+        await stream.CommitAsync();
+    }
+
+    private static async Task<byte[]> Download(IRemoteFileSystem fs, string path, long offset = 0, long? length = null)
+    {
+        await using var stream = await fs.OpenReadAsync(path, offset, length);
+        var buffer = new MemoryStream();
+        await stream.CopyToAsync(buffer);
+        return buffer.ToArray();
+    }
+
+    private static async Task<(TamperingProxy Proxy, SmbFileSystemProvider Provider, IRemoteFileSystem Fs)> ThroughProxyAsync(SambaServer server, string share = "data")
+    {
+        var proxy = new TamperingProxy(server.Port);
+        var provider = new SmbFileSystemProvider();
+        var fs = await provider.ConnectAsync(RemoteEndpoint.Parse($"smb://{SambaServer.User}@127.0.0.1:{proxy.Port}/{share}"), server.Options());
+        return (proxy, provider, fs);
+    }
+
+    [SambaTheory]
+    [InlineData("data")]
+    [InlineData("secret")]
+    public async Task Small_file_goes_up_in_two_round_trips_and_down_in_one(string share)
+    {
+        await using var server = await SambaServer.StartAsync();
+        var (proxy, provider, fs) = await ThroughProxyAsync(server, share);
+        await using (proxy)
+        await using (provider)
+        {
+            var root = share == "data" ? server.DataRoot : server.SecretRoot;
+            await fs.CreateDirectoryAsync("/in");
+            var content = RandomNumberGenerator.GetBytes(64 * 1024);
+            var before = proxy.ClientFrames;
+            await Upload(fs, "/in/small.bin", content); // CREATE+WRITE+FLUSH, then rename+CLOSE
+            Assert.Equal(2, proxy.ClientFrames - before);
+            Assert.Equal(content, File.ReadAllBytes(Path.Combine(root, "in", "small.bin")));
+            Assert.Equal(["small.bin"], Directory.GetFiles(Path.Combine(root, "in")).Select(Path.GetFileName));
+
+            before = proxy.ClientFrames;
+            Assert.Equal(content, await Download(fs, "/in/small.bin")); // CREATE+READ+CLOSE
+            Assert.Equal(1, proxy.ClientFrames - before);
+
+            before = proxy.ClientFrames;
+            Assert.Equal(content.Length, (await fs.StatAsync("/in/small.bin"))!.Length); // CREATE+CLOSE
+            Assert.Null(await fs.StatAsync("/in/none.bin"));
+            Assert.Equal(2, proxy.ClientFrames - before);
+        }
+    }
+
+    [SambaFact]
+    public async Task Reads_past_the_first_chunk_ranges_and_empty_files_come_back_whole()
+    {
+        await using var server = await SambaServer.StartAsync();
+        await using var provider = new SmbFileSystemProvider();
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options(settings: new Dictionary<string, string> { ["io_size"] = "65536" }));
+        var content = RandomNumberGenerator.GetBytes(1_000_003);
+        await File.WriteAllBytesAsync(Path.Combine(server.DataRoot, "f.bin"), content);
+        await File.WriteAllBytesAsync(Path.Combine(server.DataRoot, "empty.bin"), []);
+        Assert.Equal(content, await Download(fs, "/f.bin"));
+        Assert.Equal(content.AsSpan(70_000, 100_000).ToArray(), await Download(fs, "/f.bin", 70_000, 100_000));
+        Assert.Equal(content.AsSpan(999_000).ToArray(), await Download(fs, "/f.bin", 999_000));
+        Assert.Empty(await Download(fs, "/f.bin", 2_000_000));
+        Assert.Empty(await Download(fs, "/f.bin", 10, 0));
+        Assert.Empty(await Download(fs, "/empty.bin"));
+        Directory.CreateDirectory(Path.Combine(server.DataRoot, "dir"));
+        var ex = await Assert.ThrowsAsync<RemoteFsException>(() => Download(fs, "/dir"));
+        Assert.Equal(RemoteErrorKind.Conflict, ex.Kind);
+        var missing = await Assert.ThrowsAsync<RemoteFsException>(() => Download(fs, "/none.bin"));
+        Assert.Equal(RemoteErrorKind.NotFound, missing.Kind);
+    }
+
+    [SambaFact]
+    public async Task WRITE_failing_inside_the_create_compound_leaves_no_file_under_the_final_name_nor_a_temporary()
+    {
+        // SMB 2.1 without required signing, so that the relay can turn the server's WRITE answer into STATUS_DISK_FULL
+        // and drop its signature (a real server cannot be made to fail one WRITE on demand). The CREATE succeeded and the bytes reached the disk:
+        // the client must delete its temporary file and never send the rename.
+        await using var server = await SambaServer.StartAsync("SMB2_10", "SMB2_10");
+        var (proxy, provider, fs) = await ThroughProxyAsync(server);
+        await using (proxy)
+        await using (provider)
+        {
+            Assert.NotNull(await fs.StatAsync("/"));
+            var failed = 0;
+            proxy.Rewrite = frame =>
+            {
+                for (var offset = 0; offset + 64 <= frame.Length;)
+                {
+                    if (BinaryPrimitives.ReadUInt16LittleEndian(frame.AsSpan(offset + 12)) == 9) // WRITE
+                    {
+                        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(offset + 8), SmbStatus.DiskFull);
+                        var flags = BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(offset + 16));
+                        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(offset + 16), flags & ~8u); // unsigned
+                        frame.AsSpan(offset + 48, 16).Clear();
+                        Interlocked.Increment(ref failed);
+                    }
+                    var next = BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(offset + 20));
+                    if (next == 0) break;
+                    offset += next;
+                }
+            };
+            var ex = await Assert.ThrowsAsync<RemoteFsException>(() => Upload(fs, "/full.bin", RandomNumberGenerator.GetBytes(1000)));
+            Assert.Contains("STATUS_DISK_FULL", ex.Message);
+            Assert.Equal(1, failed);
+            Assert.Empty(Directory.GetFileSystemEntries(server.DataRoot));
+
+            // A file larger than one WRITE fails the same way at its first WRITE.
+            var big = await Assert.ThrowsAsync<RemoteFsException>(() => Upload(fs, "/big.bin", RandomNumberGenerator.GetBytes(3 * 1024 * 1024)));
+            Assert.Contains("STATUS_DISK_FULL", big.Message);
+            Assert.Empty(Directory.GetFileSystemEntries(server.DataRoot));
+
+            proxy.Rewrite = null;
+            await Upload(fs, "/after.bin", [1, 2, 3]);
+            Assert.Equal([1, 2, 3], File.ReadAllBytes(Path.Combine(server.DataRoot, "after.bin")));
+        }
+    }
+
+    [SambaFact]
+    public async Task Missing_parents_are_created_on_the_first_write_only_when_the_upload_may()
+    {
+        await using var server = await SambaServer.StartAsync();
+        await using var provider = new SmbFileSystemProvider();
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
+        var refused = await Assert.ThrowsAsync<RemoteFsException>(() => Upload(fs, "/x/y/z.bin", [1], new WriteOptions { CreateParents = false }));
+        Assert.Equal(RemoteErrorKind.NotFound, refused.Kind);
+        Assert.Empty(Directory.GetFileSystemEntries(server.DataRoot));
+
+        await Upload(fs, "/x/y/z.bin", [1, 2]);
+        Assert.Equal([1, 2], File.ReadAllBytes(Path.Combine(server.DataRoot, "x", "y", "z.bin")));
+        await Upload(fs, "/x/y/w.bin", RandomNumberGenerator.GetBytes(2 * 1024 * 1024 + 5));
+        Assert.Equal(["w.bin", "z.bin"], Directory.GetFiles(Path.Combine(server.DataRoot, "x", "y")).Select(Path.GetFileName).Order());
+
+        File.WriteAllText(Path.Combine(server.DataRoot, "file"), "in the way");
+        var blocked = await Assert.ThrowsAsync<RemoteFsException>(() => Upload(fs, "/file/z.bin", [1]));
+        Assert.Equal(RemoteErrorKind.Conflict, blocked.Kind);
+    }
+}
