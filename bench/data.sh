@@ -7,7 +7,7 @@
 #         rw  = read -> write (the CSV path alone)
 #         val = read -> validate (id required integer, amount >= 0, country in a list that leaves out JP, ordered_at a
 #               timestamp; invalid rows dropped) -> write
-# Where pwsh is on PATH, also (on the first 1,000,000 rows at most) Import-Csv | Where-Object | ForEach-Object |
+# Where pwsh is on PATH (and BENCH_PWSH is not 0), also (on the first 1,000,000 rows at most) Import-Csv | Where-Object | ForEach-Object |
 # Export-Csv against Invoke-Pipeline running the fd pipeline in pwsh, with the module built from this repository.
 # Needs python3-pandas, miller and GNU time (bench/provision/data-tools.sh).
 # Usage: bench/data.sh [rows, default 10000000] [jobs, default "rw fd fda val"]
@@ -102,9 +102,9 @@ awk_job() {
 # wall time is left in $wall for ratios
 measure() {
     local label=$1; shift
-    wall=0
+    wall=0 cpu=0
     /usr/bin/time -v -o "$work/time.txt" "$@" > "$work/stdout.txt" 2>"$work/stderr.txt" || { echo "$label failed:"; cat "$work/stderr.txt" "$work/stdout.txt"; return 0; }
-    local rss cpu
+    local rss
     wall=$(grep "Elapsed (wall clock)" "$work/time.txt" | awk -F': ' '{print $2}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
     rss=$(grep "Maximum resident set size" "$work/time.txt" | awk -F': ' '{print $2}')
     cpu=$(grep -E "(User|System) time" "$work/time.txt" | awk -F': ' '{s+=$2} END {print s}')
@@ -133,14 +133,16 @@ done
 # PowerShell (issue #3): the fd job as an Import-Csv | Where-Object | ForEach-Object | Export-Csv pipeline beside
 # Invoke-Pipeline running fd.yml, both in pwsh, on at most a million rows (the PowerShell pipeline takes seconds per
 # million). The module is built from this repository (module/bin, as `dotnet build` lays it out).
-if command -v pwsh >/dev/null; then
+if command -v pwsh >/dev/null && [[ ${BENCH_PWSH:-1} != 0 ]]; then
     measured_rows=$((rows < 1000000 ? rows : 1000000))
     head -n $((measured_rows + 1)) "$input" > "$work/orders-ps.csv"
     sed "s|$input|$work/orders-ps.csv|" "$work/fd.yml" > "$work/fd-ps.yml"
     dotnet build -c Release "$here/../src/Pipeline.PowerShell" >/dev/null
     echo "PowerShell, job fd on $measured_rows rows ($(pwsh -NoProfile -Command '$PSVersionTable.PSVersion.ToString()')):"
     measure Invoke-Pipeline pwsh -NoProfile -NonInteractive -Command "Import-Module '$here/../Pipeline.psd1'; Invoke-Pipeline '$work/fd-ps.yml' -Parallel -ErrorAction Stop"
-    engine_wall=$wall
+    engine_wall=$wall engine_cpu=$cpu
     measure Import-Csv pwsh -NoProfile -NonInteractive -Command "Import-Csv '$work/orders-ps.csv' | Where-Object { [decimal]\$_.amount -gt 500 } | ForEach-Object { \$_ | Add-Member -NotePropertyName amount_with_tax -NotePropertyValue ([decimal]\$_.amount * 1.2) -PassThru } | Export-Csv '$work/out-ps.csv' -NoTypeInformation -UseQuotes AsNeeded"
-    [[ $engine_wall != 0 && $wall != 0 ]] && echo "  Invoke-Pipeline is $(echo "scale=1; $wall / $engine_wall" | bc -l)x faster in wall time (rows out: engine $(($(wc -l < "$work/out-engine.csv") - 1)), PowerShell $(($(wc -l < "$work/out-ps.csv") - 1)))"
+    if [[ $engine_wall != 0 && $wall != 0 ]]; then
+        echo "  Invoke-Pipeline is $(echo "scale=1; $wall / $engine_wall" | bc -l)x faster in wall time, $(echo "scale=1; $cpu / $engine_cpu" | bc -l)x in cpu (both include starting pwsh; rows out: engine $(($(wc -l < "$work/out-engine.csv") - 1)), PowerShell $(($(wc -l < "$work/out-ps.csv") - 1)))"
+    fi
 fi
