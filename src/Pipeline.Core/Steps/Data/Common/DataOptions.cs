@@ -33,9 +33,17 @@ internal static class DataOptions
     public static StepOptionInfo RejectPath { get; } = new("reject_path", StepOptionType.String,
         "With on_error: reject, the CSV file (path or URI) that receives each bad row with its file, line, column and reason; without it, bad rows go to the output rejected.");
 
+    /// <summary>
+    /// Rows per batch when <c>batch_size</c> is not given. Small enough that the rows in flight between steps (a batch
+    /// being built, the queue, a batch being processed, per step) stay a few megabytes, which is what keeps the
+    /// garbage collector's young generation, and so the process's peak memory, small; large enough that handing a
+    /// batch over costs nothing measurable (docs/benchmarks.md, "Data steps").
+    /// </summary>
+    public const int DefaultBatchSize = 1024;
+
     /// <summary><c>batch_size:</c></summary>
     public static StepOptionInfo BatchSize { get; } = new("batch_size", StepOptionType.Integer,
-        "Rows per record batch handed to the next step.") { Default = "4096" };
+        "Rows per record batch handed to the next step.") { Default = DefaultBatchSize.ToString(CultureInfo.InvariantCulture) };
 
     /// <summary><c>overwrite:</c> for sinks.</summary>
     public static StepOptionInfo Overwrite { get; } = new("overwrite", StepOptionType.Boolean,
@@ -48,7 +56,7 @@ internal static class DataOptions
     /// <summary>The rows-per-batch option, checked.</summary>
     public static int GetBatchSize(StepOptions options)
     {
-        var size = options.GetInt32("batch_size", 4096);
+        var size = options.GetInt32("batch_size", DefaultBatchSize);
         return size is >= 1 and <= 1_000_000 ? size
             : throw new StepException(ErrorKind.Configuration, $"The option 'batch_size' must be between 1 and 1000000, not {size}.");
     }

@@ -13,6 +13,7 @@ internal sealed class TypedColumns
     private readonly FieldType[] _types;
     private readonly bool[] _explicit;
     private readonly string?[] _lastText;
+    private readonly RecentTexts?[] _recent;
     private readonly bool _infer;
     private bool _sampling;
 
@@ -26,6 +27,8 @@ internal sealed class TypedColumns
         _types = new FieldType[names.Count];
         _explicit = new bool[names.Count];
         _lastText = new string?[names.Count];
+        _recent = new RecentTexts?[names.Count];
+        for (var i = 0; i < names.Count; i++) _recent[i] = new RecentTexts();
         for (var i = 0; i < names.Count; i++)
         {
             _explicit[i] = schema.TryGetValue(names[i], out var type);
@@ -91,12 +94,58 @@ internal sealed class TypedColumns
         return TryConvert(column, text, out value);
     }
 
-    /// <summary>A string for the column, reusing the previous row's string when the text repeats (codes, countries).</summary>
+    /// <summary>
+    /// A string for the column, reusing a string made before when the text repeats: the previous row's, or, in a
+    /// column of few distinct values (codes, countries), one of the recent ones. Fewer strings are fewer allocations
+    /// and less for the garbage collector to copy while rows are in flight.
+    /// </summary>
     public string Text(int column, ReadOnlySpan<char> text)
     {
         var last = _lastText[column];
         if (last is not null && text.SequenceEqual(last)) return last;
-        return _lastText[column] = text.ToString();
+        var recent = _recent[column];
+        if (recent is null) return _lastText[column] = text.ToString();
+        var made = recent.Get(text, out var worthKeeping);
+        if (!worthKeeping) _recent[column] = null;
+        return _lastText[column] = made;
+    }
+
+    /// <summary>
+    /// Strings seen recently in one column, by hash into a small table. A column whose values rarely repeat (names,
+    /// ids) stops using it after a sample, so that it costs a hash only while it pays.
+    /// </summary>
+    private sealed class RecentTexts
+    {
+        private const int Slots = 64, MaxLength = 32, Sample = 4096;
+
+        private readonly string?[] _slots = new string?[Slots];
+        private int _lookups, _hits;
+
+        public string Get(ReadOnlySpan<char> text, out bool worthKeeping)
+        {
+            _lookups++;
+            string result;
+            if (text.Length > MaxLength)
+            {
+                result = text.ToString();
+            }
+            else
+            {
+                var slot = (int)((uint)string.GetHashCode(text, StringComparison.Ordinal) % Slots);
+                var known = _slots[slot];
+                if (known is not null && text.SequenceEqual(known))
+                {
+                    _hits++;
+                    result = known;
+                }
+                else
+                {
+                    result = _slots[slot] = text.ToString();
+                }
+            }
+            worthKeeping = _lookups < Sample || _hits * 2 >= _lookups;
+            return result;
+        }
     }
 
     private RecordSchema BuildSchema() =>
