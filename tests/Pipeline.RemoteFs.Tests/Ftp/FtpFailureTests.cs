@@ -34,7 +34,7 @@ public sealed class FtpFailureTests
         await using var provider = new FtpFileSystemProvider();
         var content = RandomNumberGenerator.GetBytes(64 * 1024 * 1024);
         await using (var fs = await provider.ConnectAsync(server.Endpoint(), server.Options()))
-            await Upload(fs, "/big.bin", content);
+            await fs.WriteAllAsync("/big.bin", content);
 
         await using var reader = await provider.ConnectAsync(server.Endpoint(), server.Options());
         var received = new MemoryStream();
@@ -113,8 +113,8 @@ public sealed class FtpFailureTests
         Assert.Empty(Directory.GetFiles(Path.Combine(server.Root, "dir")));
 
         // The file system stays usable.
-        await Upload(fs, "/dir/after.bin", [1]);
-        Assert.Equal([1], await Download(fs, "/dir/after.bin"));
+        await fs.WriteAllAsync("/dir/after.bin", [1]);
+        Assert.Equal([1], await fs.ReadAllAsync("/dir/after.bin"));
     }
 
     [VsftpdFact]
@@ -155,7 +155,7 @@ public sealed class FtpFailureTests
         var options = server.Options() with { Credential = new NetworkCredential("", VsftpdServer.Password) };
         await using var fs = await provider.ConnectAsync(server.Endpoint("/sub"), options);
         await fs.CreateDirectoryAsync(".");
-        await Upload(fs, "relative.txt", [7]);
+        await fs.WriteAllAsync("relative.txt", [7]);
         Assert.Equal([7], File.ReadAllBytes(Path.Combine(server.Root, "sub/relative.txt")));
     }
 
@@ -165,9 +165,9 @@ public sealed class FtpFailureTests
         await using var server = await VsftpdServer.StartAsync();
         await using var provider = new FtpFileSystemProvider();
         await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
-        await Upload(fs, "/d/one.txt", [1]);
+        await fs.WriteAllAsync("/d/one.txt", [1]);
         Directory.Delete(Path.Combine(server.Root, "d"), recursive: true);
-        await Upload(fs, "/d/two.txt", [2]);
+        await fs.WriteAllAsync("/d/two.txt", [2]);
         Assert.Equal([2], File.ReadAllBytes(Path.Combine(server.Root, "d/two.txt")));
         Assert.NotNull(await fs.StatAsync("/d"));
         Directory.Delete(Path.Combine(server.Root, "d"), recursive: true);
@@ -184,13 +184,13 @@ public sealed class FtpFailureTests
         var trace = new ConcurrentQueue<string>();
         await using var provider = new FtpFileSystemProvider(null, trace.Enqueue);
         await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
-        await Upload(fs, "/first.bin", [1]); // EPSV has worked: the next upload's commands go out together
+        await fs.WriteAllAsync("/first.bin", [1]); // EPSV has worked: the next upload's commands go out together
         Directory.CreateDirectory(Path.Combine(server.Root, "locked")); // owned by root: the FTP user cannot write there
-        var ex = await Assert.ThrowsAsync<RemoteFsException>(() => Upload(fs, "/locked/a.bin", RandomNumberGenerator.GetBytes(size)));
+        var ex = await Assert.ThrowsAsync<RemoteFsException>(() => fs.WriteAllAsync("/locked/a.bin", RandomNumberGenerator.GetBytes(size)));
         Assert.Equal(RemoteErrorKind.PermissionDenied, ex.Kind);
         Assert.Contains(trace, l => l.StartsWith("< 553", StringComparison.Ordinal));
         Assert.Empty(Directory.GetFiles(Path.Combine(server.Root, "locked")));
-        await Upload(fs, "/second.bin", [2, 3]);
+        await fs.WriteAllAsync("/second.bin", [2, 3]);
         Assert.Equal([2, 3], File.ReadAllBytes(Path.Combine(server.Root, "second.bin")));
         Assert.Single(trace, l => l.StartsWith("> USER", StringComparison.Ordinal));
     }
@@ -240,7 +240,7 @@ public sealed class FtpFailureTests
         await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
         for (var round = 0; round < 5; round++)
         {
-            await Task.WhenAll(Enumerable.Range(0, 8).Select(i => Upload(fs, $"/r{round}/a/b/c/{i}.txt", [(byte)i])));
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(i => fs.WriteAllAsync($"/r{round}/a/b/c/{i}.txt", [(byte)i])));
             Assert.Equal(8, Directory.GetFiles(Path.Combine(server.Root, $"r{round}/a/b/c")).Length);
         }
     }

@@ -55,8 +55,8 @@ public sealed class FtpOperationsTests(ITestOutputHelper output)
         options = options with { Settings = new Dictionary<string, string>(options.Settings) { ["epsv"] = "false", ["eprt"] = "false" } };
         await using var fs = await provider.ConnectAsync(server.Endpoint(), options);
         var content = RandomNumberGenerator.GetBytes(200_000);
-        await Upload(fs, "/d/f.bin", content);
-        Assert.Equal(content, await Download(fs, "/d/f.bin"));
+        await fs.WriteAllAsync("/d/f.bin", content);
+        Assert.Equal(content, await fs.ReadAllAsync("/d/f.bin"));
         Assert.Single(await ToList(fs.ListAsync("/d")));
         Assert.Contains(trace, l => l.StartsWith(mode == "active" ? "> PORT 127,0,0,1," : "> PASV", StringComparison.Ordinal));
         Assert.DoesNotContain(trace, l => l.StartsWith("> EPSV", StringComparison.Ordinal) || l.StartsWith("> EPRT", StringComparison.Ordinal));
@@ -92,8 +92,8 @@ public sealed class FtpOperationsTests(ITestOutputHelper output)
         var content = RandomNumberGenerator.GetBytes(100_000);
         for (var i = 0; i < 3; i++)
         {
-            await Upload(fs, $"/p/{i}.bin", content);
-            Assert.Equal(content, await Download(fs, $"/p/{i}.bin"));
+            await fs.WriteAllAsync($"/p/{i}.bin", content);
+            Assert.Equal(content, await fs.ReadAllAsync($"/p/{i}.bin"));
         }
         Assert.Equal(3, Directory.GetFiles(Path.Combine(server.Root, "p")).Length);
         var commands = trace.Where(l => l.StartsWith("> ", StringComparison.Ordinal)).Select(l => l[2..].Split(' ')[0]).ToList();
@@ -121,16 +121,16 @@ public sealed class FtpOperationsTests(ITestOutputHelper output)
 
         // Upload: names with spaces and unicode, a 0-byte file, a file of a few MiB.
         var big = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 17);
-        await Upload(fs, "/in/big file.bin", big);
-        await Upload(fs, "/in/empty.txt", []);
-        await Upload(fs, "/in/deep/Ünïcødé ✓ name.txt", Encoding.UTF8.GetBytes("hello"));
+        await fs.WriteAllAsync("/in/big file.bin", big);
+        await fs.WriteAllAsync("/in/empty.txt", []);
+        await fs.WriteAllAsync("/in/deep/Ünïcødé ✓ name.txt", Encoding.UTF8.GetBytes("hello"));
         Assert.Equal(big, File.ReadAllBytes(Path.Combine(server.Root, "in/big file.bin")));
         Assert.Empty(File.ReadAllBytes(Path.Combine(server.Root, "in/empty.txt")));
         Assert.True(File.Exists(Path.Combine(server.Root, "in/deep/Ünïcødé ✓ name.txt")));
         Assert.DoesNotContain(Directory.EnumerateFiles(server.Root, "*", SearchOption.AllDirectories), f => f.EndsWith(".partial", StringComparison.Ordinal));
 
         // Upload creates missing parents.
-        await Upload(fs, "/new/parent/x.txt", [1, 2, 3]);
+        await fs.WriteAllAsync("/new/parent/x.txt", [1, 2, 3]);
 
         // Stat: files, directories, nothing.
         var stat = await fs.StatAsync("/in/big file.bin");
@@ -160,13 +160,13 @@ public sealed class FtpOperationsTests(ITestOutputHelper output)
         await AssertKind(RemoteErrorKind.Conflict, () => ToList(fs.ListAsync("/in/empty.txt")));
 
         // Download: whole, from an offset (REST), a range, a 0-byte file.
-        Assert.Equal(big, await Download(fs, "/in/big file.bin"));
-        Assert.Equal(big[1_000_000..], await Download(fs, "/in/big file.bin", 1_000_000));
-        Assert.Equal(big[5..1029], await Download(fs, "/in/big file.bin", 5, 1024));
-        Assert.Empty(await Download(fs, "/in/empty.txt"));
-        Assert.Equal("hello"u8.ToArray(), await Download(fs, "in/deep/Ünïcødé ✓ name.txt"));
-        await AssertKind(RemoteErrorKind.NotFound, () => Download(fs, "/in/missing.txt"));
-        await AssertKind(RemoteErrorKind.Conflict, () => Download(fs, "/in/deep"));
+        Assert.Equal(big, await fs.ReadAllAsync("/in/big file.bin"));
+        Assert.Equal(big[1_000_000..], await fs.ReadAllAsync("/in/big file.bin", 1_000_000));
+        Assert.Equal(big[5..1029], await fs.ReadAllAsync("/in/big file.bin", 5, 1024));
+        Assert.Empty(await fs.ReadAllAsync("/in/empty.txt"));
+        Assert.Equal("hello"u8.ToArray(), await fs.ReadAllAsync("in/deep/Ünïcødé ✓ name.txt"));
+        await AssertKind(RemoteErrorKind.NotFound, () => fs.ReadAllAsync("/in/missing.txt"));
+        await AssertKind(RemoteErrorKind.Conflict, () => fs.ReadAllAsync("/in/deep"));
         // After a ranged read, the pooled connection is still in step.
         Assert.NotNull(await fs.StatAsync("/in/empty.txt"));
 
@@ -175,8 +175,8 @@ public sealed class FtpOperationsTests(ITestOutputHelper output)
         {
             await using var s = await fs.OpenWriteAsync("/in/empty.txt", new WriteOptions { Overwrite = false });
         });
-        await Upload(fs, "/in/empty.txt", [9]);
-        Assert.Equal([9], await Download(fs, "/in/empty.txt"));
+        await fs.WriteAllAsync("/in/empty.txt", [9]);
+        Assert.Equal([9], await fs.ReadAllAsync("/in/empty.txt"));
 
         // Resumable upload: continue a partial file with APPE; Position starts at what is already there.
         await using (var first = await fs.OpenWriteAsync("/in/resumed.bin", new WriteOptions { Resume = true }))
@@ -191,16 +191,16 @@ public sealed class FtpOperationsTests(ITestOutputHelper output)
             await second.WriteAsync(big.AsMemory(100_000));
             await second.CommitAsync();
         }
-        Assert.Equal(big, await Download(fs, "/in/resumed.bin"));
+        Assert.Equal(big, await fs.ReadAllAsync("/in/resumed.bin"));
 
         // Move (rename), with and without overwrite, into a new directory.
         await fs.MoveAsync("/in/empty.txt", "/moved/one.txt");
         Assert.Null(await fs.StatAsync("/in/empty.txt"));
-        Assert.Equal([9], await Download(fs, "/moved/one.txt"));
-        await Upload(fs, "/moved/two.txt", [2]);
+        Assert.Equal([9], await fs.ReadAllAsync("/moved/one.txt"));
+        await fs.WriteAllAsync("/moved/two.txt", [2]);
         await AssertKind(RemoteErrorKind.Conflict, () => fs.MoveAsync("/moved/two.txt", "/moved/one.txt"));
         await fs.MoveAsync("/moved/two.txt", "/moved/one.txt", overwrite: true);
-        Assert.Equal([2], await Download(fs, "/moved/one.txt"));
+        Assert.Equal([2], await fs.ReadAllAsync("/moved/one.txt"));
         await AssertKind(RemoteErrorKind.NotFound, () => fs.MoveAsync("/moved/none.txt", "/moved/x.txt"));
 
         // Copy goes through the client.
@@ -224,21 +224,6 @@ public sealed class FtpOperationsTests(ITestOutputHelper output)
         await fs.DeleteDirectoryAsync("/in", recursive: true);
         Assert.False(Directory.Exists(Path.Combine(server.Root, "in")));
         await AssertKind(RemoteErrorKind.NotFound, () => fs.DeleteDirectoryAsync("/in"));
-    }
-
-    internal static async Task Upload(IRemoteFileSystem fs, string path, byte[] content)
-    {
-        await using var stream = await fs.OpenWriteAsync(path);
-        await stream.WriteAsync(content);
-        await stream.CommitAsync();
-    }
-
-    internal static async Task<byte[]> Download(IRemoteFileSystem fs, string path, long offset = 0, long? length = null)
-    {
-        await using var stream = await fs.OpenReadAsync(path, offset, length);
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer);
-        return buffer.ToArray();
     }
 
     internal static async Task<List<RemoteItem>> ToList(IAsyncEnumerable<RemoteItem> items)

@@ -46,8 +46,8 @@ public sealed class FtpTlsTests
         await using var provider = new FtpFileSystemProvider();
         var options = server.Options() with { PinnedFingerprint = FtpCertificatePolicy.Format(VsftpdServer.Thumbprint).ToLowerInvariant() };
         await using var fs = await provider.ConnectAsync(server.Endpoint(), options);
-        await Upload(fs, "/a.txt", [1, 2, 3]);
-        Assert.Equal([1, 2, 3], await Download(fs, "/a.txt"));
+        await fs.WriteAllAsync("/a.txt", [1, 2, 3]);
+        Assert.Equal([1, 2, 3], await fs.ReadAllAsync("/a.txt"));
     }
 
     [VsftpdFact]
@@ -59,8 +59,8 @@ public sealed class FtpTlsTests
         var options = server.Options();
         options = options with { Settings = new Dictionary<string, string>(options.Settings) { ["tls"] = "explicit" } };
         await using var fs = await provider.ConnectAsync(RemoteEndpoint.Parse($"ftp://{VsftpdServer.User}@localhost:{server.Port}/"), options);
-        await Upload(fs, "/e.txt", [5]);
-        Assert.Equal([5], await Download(fs, "/e.txt"));
+        await fs.WriteAllAsync("/e.txt", [5]);
+        Assert.Equal([5], await fs.ReadAllAsync("/e.txt"));
         Assert.Contains("> AUTH TLS", trace);
         Assert.Contains("> PROT P", trace);
     }
@@ -73,8 +73,8 @@ public sealed class FtpTlsTests
         await using var provider = new FtpFileSystemProvider();
         await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
         var content = RandomNumberGenerator.GetBytes(256 * 1024);
-        await Task.WhenAll(Enumerable.Range(0, 6).Select(i => Upload(fs, $"/p/{i}.bin", content)));
-        var downloads = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => Download(fs, $"/p/{i}.bin")));
+        await Task.WhenAll(Enumerable.Range(0, 6).Select(i => fs.WriteAllAsync($"/p/{i}.bin", content)));
+        var downloads = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => fs.ReadAllAsync($"/p/{i}.bin")));
         Assert.All(downloads, d => Assert.Equal(content, d));
         Assert.Contains("reused", server.ReadLog());
         Assert.DoesNotContain("No SSL session reuse", server.ReadLog());
@@ -90,7 +90,7 @@ public sealed class FtpTlsTests
         await using var fs = await provider.ConnectAsync(server.Endpoint(), options);
         var ex = await Assert.ThrowsAsync<RemoteFsException>(async () =>
         {
-            for (var i = 0; i < 3; i++) await Upload(fs, $"/t{i}.bin", [1]);
+            for (var i = 0; i < 3; i++) await fs.WriteAllAsync($"/t{i}.bin", [1]);
         });
         Assert.Contains("522", ex.Message);
     }
@@ -106,11 +106,11 @@ public sealed class FtpTlsTests
         await using var fsB = await provider.ConnectAsync(b.Endpoint(), b.Options());
         for (var i = 0; i < 3; i++)
         {
-            await Upload(fsA, $"/a{i}.bin", [1]);
-            await Upload(fsB, $"/b{i}.bin", [2]);
+            await fsA.WriteAllAsync($"/a{i}.bin", [1]);
+            await fsB.WriteAllAsync($"/b{i}.bin", [2]);
         }
-        Assert.Equal([1], await Download(fsA, "/a2.bin"));
-        Assert.Equal([2], await Download(fsB, "/b2.bin"));
+        Assert.Equal([1], await fsA.ReadAllAsync("/a2.bin"));
+        Assert.Equal([2], await fsB.ReadAllAsync("/b2.bin"));
     }
 
     [Fact]

@@ -7,21 +7,6 @@ namespace Pipeline.RemoteFs.Tests.S3;
 /// <summary>Every file system operation against a real s3rver on 127.0.0.1.</summary>
 public sealed class S3FileSystemTests
 {
-    private static async Task Upload(IRemoteFileSystem fs, string path, byte[] content, WriteOptions? options = null)
-    {
-        await using var stream = await fs.OpenWriteAsync(path, options);
-        await stream.WriteAsync(content);
-        await stream.CommitAsync();
-    }
-
-    private static async Task<byte[]> Download(IRemoteFileSystem fs, string path, long offset = 0, long? length = null)
-    {
-        await using var stream = await fs.OpenReadAsync(path, offset, length);
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer);
-        return buffer.ToArray();
-    }
-
     private static async Task<List<RemoteItem>> ToList(IAsyncEnumerable<RemoteItem> items)
     {
         var list = new List<RemoteItem>();
@@ -43,8 +28,8 @@ public sealed class S3FileSystemTests
 
         var content = Encoding.UTF8.GetBytes("hello, object store\n");
         await fs.CreateDirectoryAsync("/in/empty");
-        await Upload(fs, "/in/a.txt", content);
-        await Upload(fs, "/in/sub/b.csv", [1, 2, 3]);
+        await fs.WriteAllAsync("/in/a.txt", content);
+        await fs.WriteAllAsync("/in/sub/b.csv", [1, 2, 3]);
 
         var stat = await fs.StatAsync("/in/a.txt");
         Assert.NotNull(stat);
@@ -67,11 +52,11 @@ public sealed class S3FileSystemTests
         var missing = await Assert.ThrowsAsync<RemoteFsException>(() => ToList(fs.ListAsync("/nowhere")));
         Assert.Equal(RemoteErrorKind.NotFound, missing.Kind);
 
-        Assert.Equal(content, await Download(fs, "/in/a.txt"));
-        Assert.Equal(content[7..12], await Download(fs, "/in/a.txt", 7, 5));
-        Assert.Equal(content[7..], await Download(fs, "/in/a.txt", 7));
-        Assert.Empty(await Download(fs, "/in/a.txt", content.Length));
-        var notThere = await Assert.ThrowsAsync<RemoteFsException>(() => Download(fs, "/in/missing.txt"));
+        Assert.Equal(content, await fs.ReadAllAsync("/in/a.txt"));
+        Assert.Equal(content[7..12], await fs.ReadAllAsync("/in/a.txt", 7, 5));
+        Assert.Equal(content[7..], await fs.ReadAllAsync("/in/a.txt", 7));
+        Assert.Empty(await fs.ReadAllAsync("/in/a.txt", content.Length));
+        var notThere = await Assert.ThrowsAsync<RemoteFsException>(() => fs.ReadAllAsync("/in/missing.txt"));
         Assert.Equal(RemoteErrorKind.NotFound, notThere.Kind);
         Assert.Contains("pipeline-test/in/missing.txt", notThere.Message);
         Assert.Contains(server.ServiceUrl, notThere.Message);
@@ -84,18 +69,18 @@ public sealed class S3FileSystemTests
         Assert.True(sha.Matches(Convert.ToHexString(SHA256.HashData(content))));
 
         await fs.CopyAsync("/in/a.txt", "/out/copy.txt");
-        Assert.Equal(content, await Download(fs, "/out/copy.txt"));
+        Assert.Equal(content, await fs.ReadAllAsync("/out/copy.txt"));
         var exists = await Assert.ThrowsAsync<RemoteFsException>(() => fs.CopyAsync("/in/a.txt", "/out/copy.txt"));
         Assert.Equal(RemoteErrorKind.Conflict, exists.Kind);
         await fs.CopyAsync("/in/sub/b.csv", "/out/copy.txt", overwrite: true);
-        Assert.Equal([1, 2, 3], await Download(fs, "/out/copy.txt"));
+        Assert.Equal([1, 2, 3], await fs.ReadAllAsync("/out/copy.txt"));
 
         await fs.MoveAsync("/in/a.txt", "/out/moved.txt");
         Assert.Null(await fs.StatAsync("/in/a.txt"));
-        Assert.Equal(content, await Download(fs, "/out/moved.txt"));
+        Assert.Equal(content, await fs.ReadAllAsync("/out/moved.txt"));
         await fs.MoveAsync("/in/sub", "/moved-sub");
         Assert.Null(await fs.StatAsync("/in/sub"));
-        Assert.Equal([1, 2, 3], await Download(fs, "/moved-sub/b.csv"));
+        Assert.Equal([1, 2, 3], await fs.ReadAllAsync("/moved-sub/b.csv"));
         var nothingToMove = await Assert.ThrowsAsync<RemoteFsException>(() => fs.MoveAsync("/in/sub", "/elsewhere"));
         Assert.Equal(RemoteErrorKind.NotFound, nothingToMove.Kind);
 
@@ -124,25 +109,25 @@ public sealed class S3FileSystemTests
         await using var fs = await provider.ConnectAsync(server.Endpoint("/base dir"), server.Options(settings: S3rverServer.SerialDeletes));
         const string name = "Données clients/résumé 2026 – 東京 #1.txt";
         var content = Encoding.UTF8.GetBytes("ünïcödé");
-        await Upload(fs, name, content);
-        await Upload(fs, "Données clients/empty.bin", []);
+        await fs.WriteAllAsync(name, content);
+        await fs.WriteAllAsync("Données clients/empty.bin", []);
 
-        Assert.Equal(content, await Download(fs, name));
+        Assert.Equal(content, await fs.ReadAllAsync(name));
         var items = await ToList(fs.ListAsync("Données clients"));
         Assert.Equal(["/base dir/Données clients/empty.bin", "/base dir/Données clients/résumé 2026 – 東京 #1.txt"],
             items.Select(i => i.Path).Order(StringComparer.Ordinal));
         var empty = await fs.StatAsync("Données clients/empty.bin");
         Assert.Equal(0, empty!.Length);
-        Assert.Empty(await Download(fs, "Données clients/empty.bin"));
-        Assert.Empty(await Download(fs, "Données clients/empty.bin", 0, 0));
+        Assert.Empty(await fs.ReadAllAsync("Données clients/empty.bin"));
+        Assert.Empty(await fs.ReadAllAsync("Données clients/empty.bin", 0, 0));
         Assert.True((await fs.GetChecksumAsync("Données clients/empty.bin", ChecksumAlgorithm.Md5)).Matches(Convert.ToHexString(MD5.HashData([]))));
 
         // s3rver decodes the copy source with decodeURI, which leaves %23 ('#') encoded: copy a key without one.
-        await Upload(fs, "Données clients/été 2026.txt", content);
+        await fs.WriteAllAsync("Données clients/été 2026.txt", content);
         await fs.CopyAsync("Données clients/été 2026.txt", "copie é.txt");
-        Assert.Equal(content, await Download(fs, "copie é.txt"));
+        Assert.Equal(content, await fs.ReadAllAsync("copie é.txt"));
         await fs.MoveAsync("copie é.txt", "Données clients/déplacé.txt");
-        Assert.Equal(content, await Download(fs, "Données clients/déplacé.txt"));
+        Assert.Equal(content, await fs.ReadAllAsync("Données clients/déplacé.txt"));
         await fs.DeleteDirectoryAsync("Données clients", recursive: true);
         Assert.Null(await fs.StatAsync("/Données clients"));
     }
@@ -159,12 +144,12 @@ public sealed class S3FileSystemTests
         var expected = new List<string>();
         for (var i = 0; i < 7; i++)
         {
-            await Upload(fs, $"/many/f{i}.txt", [(byte)i]);
+            await fs.WriteAllAsync($"/many/f{i}.txt", [(byte)i]);
             expected.Add($"/many/f{i}.txt");
         }
         for (var i = 0; i < 3; i++)
         {
-            await Upload(fs, $"/many/d{i}/x.txt", [(byte)i]);
+            await fs.WriteAllAsync($"/many/d{i}/x.txt", [(byte)i]);
             expected.Add($"/many/d{i}");
         }
 
@@ -197,9 +182,9 @@ public sealed class S3FileSystemTests
 
         var stat = await fs.StatAsync("/big/file.bin");
         Assert.Equal(content.Length, stat!.Length);
-        Assert.Equal(content, await Download(fs, "/big/file.bin"));
+        Assert.Equal(content, await fs.ReadAllAsync("/big/file.bin"));
         var across = 5 * 1024 * 1024 - 100;
-        Assert.Equal(content.AsSpan(across, 300).ToArray(), await Download(fs, "/big/file.bin", across, 300));
+        Assert.Equal(content.AsSpan(across, 300).ToArray(), await fs.ReadAllAsync("/big/file.bin", across, 300));
         // AWS gives a multipart object an ETag of "<md5 of part md5s>-<parts>" (so MD5 is computed by reading);
         // s3rver stores the assembled object and gives it its plain MD5. Either way the checksum is the content's.
         var md5 = await fs.GetChecksumAsync("/big/file.bin", ChecksumAlgorithm.Md5);
@@ -232,7 +217,7 @@ public sealed class S3FileSystemTests
         await using var server = await S3rverServer.StartAsync();
         await using var provider = new S3FileSystemProvider();
         await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options(settings: Settings(("part_size", "5M"))));
-        await Upload(fs, "/kept.bin", [1, 2, 3]);
+        await fs.WriteAllAsync("/kept.bin", [1, 2, 3]);
         using var cancel = new CancellationTokenSource();
 
         await using (var stream = await fs.OpenWriteAsync("/kept.bin"))
@@ -244,7 +229,7 @@ public sealed class S3FileSystemTests
         }
 
         // The earlier object under that name is untouched: an unfinished multipart upload replaces nothing.
-        Assert.Equal([1, 2, 3], await Download(fs, "/kept.bin"));
+        Assert.Equal([1, 2, 3], await fs.ReadAllAsync("/kept.bin"));
         Assert.Single(await ToList(fs.ListAsync("/", new ListOptions { Recursive = true })));
     }
 
@@ -254,11 +239,11 @@ public sealed class S3FileSystemTests
         await using var server = await S3rverServer.StartAsync();
         await using var provider = new S3FileSystemProvider();
         await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
-        await Upload(fs, "/x.txt", [1]);
+        await fs.WriteAllAsync("/x.txt", [1]);
         var refused = await Assert.ThrowsAsync<RemoteFsException>(() => fs.OpenWriteAsync("/x.txt", new WriteOptions { Overwrite = false }));
         Assert.Equal(RemoteErrorKind.Conflict, refused.Kind);
-        await Upload(fs, "/x.txt", [2]);
-        Assert.Equal([2], await Download(fs, "/x.txt"));
+        await fs.WriteAllAsync("/x.txt", [2]);
+        Assert.Equal([2], await fs.ReadAllAsync("/x.txt"));
     }
 
     [S3rverFact]
@@ -344,17 +329,17 @@ public sealed class S3FileSystemTests
         await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
         var content = new byte[200_000];
         Random.Shared.NextBytes(content);
-        await Upload(fs, "/d/object.bin", content);
-        Assert.Equal(content, await Download(fs, "/d/object.bin"));
+        await fs.WriteAllAsync("/d/object.bin", content);
+        Assert.Equal(content, await fs.ReadAllAsync("/d/object.bin"));
 
         server.DamageStoredObject("d/object.bin", 150_000);
-        var error = await Assert.ThrowsAsync<RemoteFsException>(() => Download(fs, "/d/object.bin"));
+        var error = await Assert.ThrowsAsync<RemoteFsException>(() => fs.ReadAllAsync("/d/object.bin"));
         Assert.Equal(RemoteErrorKind.Io, error.Kind);
         Assert.Contains("damaged", error.Message);
         Assert.Contains("pipeline-test/d/object.bin", error.Message);
         Assert.Contains(Convert.ToHexString(MD5.HashData(content)).ToLowerInvariant(), error.Message);
         // A range has nothing to be compared with: it is read as it comes.
-        Assert.Equal(content[..1000], await Download(fs, "/d/object.bin", 0, 1000));
+        Assert.Equal(content[..1000], await fs.ReadAllAsync("/d/object.bin", 0, 1000));
     }
 
     [S3rverFact]
@@ -363,9 +348,9 @@ public sealed class S3FileSystemTests
         await using var server = await S3rverServer.StartAsync();
         await using var provider = new S3FileSystemProvider();
         await using var first = await provider.ConnectAsync(server.Endpoint(), server.Options());
-        await Upload(first, "/p.txt", [9]);
+        await first.WriteAllAsync("/p.txt", [9]);
         await using var second = await provider.ConnectAsync(server.Endpoint("/sub"), server.Options());
-        Assert.Equal([9], await Download(second, "/p.txt"));
+        Assert.Equal([9], await second.ReadAllAsync("/p.txt"));
         var wrong = await Assert.ThrowsAsync<RemoteFsException>(() => provider.ConnectAsync(server.Endpoint(), server.Options(accessKey: "OTHER")));
         Assert.Equal(RemoteErrorKind.Authentication, wrong.Kind);
     }

@@ -1,6 +1,6 @@
 using System.Text;
 using Pipeline.RemoteFs.Sftp;
-using static Pipeline.RemoteFs.Tests.Sftp.SftpTestExtensions;
+using static Pipeline.RemoteFs.Tests.RemoteFileSystemTestExtensions;
 
 namespace Pipeline.RemoteFs.Tests.Sftp;
 

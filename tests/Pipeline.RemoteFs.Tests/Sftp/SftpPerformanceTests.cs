@@ -1,7 +1,7 @@
 using System.IO.Pipes;
 using Microsoft.Win32.SafeHandles;
 using Pipeline.RemoteFs.Sftp;
-using static Pipeline.RemoteFs.Tests.Sftp.SftpTestExtensions;
+using static Pipeline.RemoteFs.Tests.RemoteFileSystemTestExtensions;
 
 namespace Pipeline.RemoteFs.Tests.Sftp;
 

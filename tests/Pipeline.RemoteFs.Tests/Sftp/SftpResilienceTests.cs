@@ -1,5 +1,5 @@
 using Pipeline.RemoteFs.Sftp;
-using static Pipeline.RemoteFs.Tests.Sftp.SftpTestExtensions;
+using static Pipeline.RemoteFs.Tests.RemoteFileSystemTestExtensions;
 
 namespace Pipeline.RemoteFs.Tests.Sftp;
 

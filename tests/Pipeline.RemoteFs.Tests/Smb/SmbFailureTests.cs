@@ -9,13 +9,6 @@ namespace Pipeline.RemoteFs.Tests.Smb;
 /// <summary>Refused credentials and shares, dropped connections, cancellation and broken responses.</summary>
 public sealed class SmbFailureTests
 {
-    private static async Task Upload(IRemoteFileSystem fs, string path, byte[] content)
-    {
-        await using var stream = await fs.OpenWriteAsync(path);
-        await stream.WriteAsync(content);
-        await stream.CommitAsync();
-    }
-
     [SambaFact]
     public async Task Wrong_password_is_an_authentication_error_without_the_password_in_its_message()
     {
@@ -177,7 +170,7 @@ public sealed class SmbFailureTests
         });
         Assert.Empty(Directory.GetFileSystemEntries(server.DataRoot));
         // The session is still usable after the cancellation.
-        await Upload(fs, "/after.txt", "ok"u8.ToArray());
+        await fs.WriteAllAsync("/after.txt", "ok"u8.ToArray());
         Assert.Equal("ok", File.ReadAllText(Path.Combine(server.DataRoot, "after.txt")));
     }
 

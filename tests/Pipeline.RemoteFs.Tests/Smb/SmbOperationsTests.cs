@@ -7,21 +7,6 @@ namespace Pipeline.RemoteFs.Tests.Smb;
 /// <summary>Every operation of the interface against a real smbd, on each dialect it offers.</summary>
 public sealed class SmbOperationsTests
 {
-    private static async Task Upload(IRemoteFileSystem fs, string path, byte[] content, WriteOptions? options = null)
-    {
-        await using var stream = await fs.OpenWriteAsync(path, options);
-        await stream.WriteAsync(content);
-        await stream.CommitAsync();
-    }
-
-    private static async Task<byte[]> Download(IRemoteFileSystem fs, string path, long offset = 0, long? length = null)
-    {
-        await using var stream = await fs.OpenReadAsync(path, offset, length);
-        var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer);
-        return buffer.ToArray();
-    }
-
     [SambaTheory]
     [InlineData("SMB2_02", false, "SMB 2.0.2, signed (HmacSha256)")]
     [InlineData("SMB2_10", true, "SMB 2.1, signed (HmacSha256)")]
@@ -44,7 +29,7 @@ public sealed class SmbOperationsTests
 
         // upload larger than one READ/WRITE (several requests in flight, multi-credit on 2.1+), then stat
         var content = RandomNumberGenerator.GetBytes(5 * 1024 * 1024 + 123);
-        await Upload(fs, "/a/b/data.bin", content);
+        await fs.WriteAllAsync("/a/b/data.bin", content);
         Assert.Equal(content, File.ReadAllBytes(Path.Combine(server.DataRoot, "a", "b", "data.bin")));
         Assert.Empty(Directory.GetFiles(Path.Combine(server.DataRoot, "a", "b"), ".*"));
         var item = await fs.StatAsync("/a/b/data.bin");
@@ -57,17 +42,17 @@ public sealed class SmbOperationsTests
         Assert.Null(await fs.StatAsync("/nothing/at/all"));
 
         // read whole, and a range
-        Assert.Equal(content, await Download(fs, "/a/b/data.bin"));
-        Assert.Equal(content.AsSpan(1_000_000, 2_500_000).ToArray(), await Download(fs, "/a/b/data.bin", 1_000_000, 2_500_000));
-        Assert.Empty(await Download(fs, "/a/b/data.bin", content.Length));
+        Assert.Equal(content, await fs.ReadAllAsync("/a/b/data.bin"));
+        Assert.Equal(content.AsSpan(1_000_000, 2_500_000).ToArray(), await fs.ReadAllAsync("/a/b/data.bin", 1_000_000, 2_500_000));
+        Assert.Empty(await fs.ReadAllAsync("/a/b/data.bin", content.Length));
 
         // overwrite off
-        var conflict = await Assert.ThrowsAsync<RemoteFsException>(() => Upload(fs, "/a/b/data.bin", [1], new WriteOptions { Overwrite = false }));
+        var conflict = await Assert.ThrowsAsync<RemoteFsException>(() => fs.WriteAllAsync("/a/b/data.bin", [1], new WriteOptions { Overwrite = false }));
         Assert.Equal(RemoteErrorKind.Conflict, conflict.Kind);
 
         // list: plain, server-side wildcard, recursive with a glob, files only
-        await Upload(fs, "/a/one.txt", "1"u8.ToArray());
-        await Upload(fs, "/a/two.csv", "2"u8.ToArray());
+        await fs.WriteAllAsync("/a/one.txt", "1"u8.ToArray());
+        await fs.WriteAllAsync("/a/two.csv", "2"u8.ToArray());
         var plain = await fs.ListAsync("/a").ToListAsync();
         Assert.Equal(["/a/b", "/a/one.txt", "/a/two.csv"], plain.Select(i => i.Path));
         Assert.True(plain[0].IsDirectory);
@@ -126,9 +111,9 @@ public sealed class SmbOperationsTests
         await using var fs = await provider.ConnectAsync(server.Endpoint("secret"), server.Options(settings: settings));
         Assert.Equal(session, await ((SmbFileSystem)fs).DescribeSessionAsync());
         var content = RandomNumberGenerator.GetBytes(3 * 1024 * 1024);
-        await Upload(fs, "/dir/secret.bin", content);
+        await fs.WriteAllAsync("/dir/secret.bin", content);
         Assert.Equal(content, File.ReadAllBytes(Path.Combine(server.SecretRoot, "dir", "secret.bin")));
-        Assert.Equal(content, await Download(fs, "/dir/secret.bin"));
+        Assert.Equal(content, await fs.ReadAllAsync("/dir/secret.bin"));
         Assert.Single(await fs.ListAsync("/dir").ToListAsync());
     }
 
@@ -139,8 +124,8 @@ public sealed class SmbOperationsTests
         await using var provider = new SmbFileSystemProvider();
         await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options(settings: new Dictionary<string, string> { ["encryption"] = "required" }));
         Assert.Equal("SMB 3.1.1, encrypted (Aes128Gcm)", await ((SmbFileSystem)fs).DescribeSessionAsync());
-        await Upload(fs, "/x.txt", "x"u8.ToArray());
-        Assert.Equal("x"u8.ToArray(), await Download(fs, "/x.txt"));
+        await fs.WriteAllAsync("/x.txt", "x"u8.ToArray());
+        Assert.Equal("x"u8.ToArray(), await fs.ReadAllAsync("/x.txt"));
     }
 
     [SambaFact]
@@ -165,8 +150,8 @@ public sealed class SmbOperationsTests
         var contents = Enumerable.Range(0, 24).Select(i => RandomNumberGenerator.GetBytes(256 * 1024 + i * 4099)).ToArray();
         await Parallel.ForEachAsync(Enumerable.Range(0, contents.Length), new ParallelOptions { MaxDegreeOfParallelism = 12 }, async (i, _) =>
         {
-            await Upload(fs, $"/p/{i}.bin", contents[i]);
-            Assert.Equal(contents[i], await Download(fs, $"/p/{i}.bin"));
+            await fs.WriteAllAsync($"/p/{i}.bin", contents[i]);
+            Assert.Equal(contents[i], await fs.ReadAllAsync($"/p/{i}.bin"));
         });
         Assert.Equal(contents.Length, (await fs.ListAsync("/p").ToListAsync()).Count);
         Assert.Equal(1, ((SmbFileSystem)fs).Pool.Opened);
@@ -180,11 +165,11 @@ public sealed class SmbOperationsTests
         await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
         const string directory = "/Ordner mit Leerzeichen/Überprüfung ✓";
         const string name = "日本語 ファイル ÄÖÜ ß.txt";
-        await Upload(fs, directory + "/" + name, Encoding.UTF8.GetBytes("grüße"));
+        await fs.WriteAllAsync(directory + "/" + name, Encoding.UTF8.GetBytes("grüße"));
         Assert.Equal("grüße", File.ReadAllText(Path.Combine(server.DataRoot, "Ordner mit Leerzeichen", "Überprüfung ✓", name)));
         var listed = await fs.ListAsync("/", new ListOptions { Recursive = true, IncludeDirectories = false }).ToListAsync();
         Assert.Equal([directory + "/" + name], listed.Select(i => i.Path));
-        Assert.Equal("grüße", Encoding.UTF8.GetString(await Download(fs, directory + "/" + name)));
+        Assert.Equal("grüße", Encoding.UTF8.GetString(await fs.ReadAllAsync(directory + "/" + name)));
         await fs.MoveAsync(directory + "/" + name, "/ünïcødé ➜ moved.txt");
         Assert.NotNull(await fs.StatAsync("/ünïcødé ➜ moved.txt"));
     }
@@ -197,7 +182,7 @@ public sealed class SmbOperationsTests
         File.WriteAllText(Path.Combine(server.DataRoot, "base", "in", "f.txt"), "f");
         await using var provider = new SmbFileSystemProvider();
         await using var fs = await provider.ConnectAsync(server.Endpoint("data", "/base"), server.Options());
-        Assert.Equal("f"u8.ToArray(), await Download(fs, "in/f.txt"));
+        Assert.Equal("f"u8.ToArray(), await fs.ReadAllAsync("in/f.txt"));
         Assert.Equal(["/base/in/f.txt"], (await fs.ListAsync("in").ToListAsync()).Select(i => i.Path));
     }
 
@@ -219,7 +204,7 @@ public sealed class SmbOperationsTests
         await using var provider = new SmbFileSystemProvider();
         await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
         Assert.Equal(fourGiB + 1_000_000, (await fs.StatAsync("/sparse.bin"))!.Length);
-        Assert.Equal(marker, await Download(fs, "/sparse.bin", fourGiB + 500_000, marker.Length));
+        Assert.Equal(marker, await fs.ReadAllAsync("/sparse.bin", fourGiB + 500_000, marker.Length));
 
         // A resumable upload whose partial file already holds 4 GiB + 7 bytes continues writing above 4 GiB.
         var partial = Path.Combine(server.DataRoot, ".up.bin.partial");
@@ -241,7 +226,7 @@ public sealed class SmbOperationsTests
             file.ReadExactly(back);
             Assert.Equal(marker, back);
         }
-        Assert.Equal(marker, await Download(fs, "/up.bin", fourGiB + 7));
+        Assert.Equal(marker, await fs.ReadAllAsync("/up.bin", fourGiB + 7));
     }
 }
 

@@ -8,21 +8,6 @@ namespace Pipeline.RemoteFs.Tests.Smb;
 /// behind.</summary>
 public sealed class SmbRoundTripTests
 {
-    private static async Task Upload(IRemoteFileSystem fs, string path, byte[] content, WriteOptions? options = null)
-    {
-        await using var stream = await fs.OpenWriteAsync(path, options);
-        await stream.WriteAsync(content);
-        await stream.CommitAsync();
-    }
-
-    private static async Task<byte[]> Download(IRemoteFileSystem fs, string path, long offset = 0, long? length = null)
-    {
-        await using var stream = await fs.OpenReadAsync(path, offset, length);
-        var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer);
-        return buffer.ToArray();
-    }
-
     private static async Task<(TamperingProxy Proxy, SmbFileSystemProvider Provider, IRemoteFileSystem Fs)> ThroughProxyAsync(SambaServer server, string share = "data")
     {
         var proxy = new TamperingProxy(server.Port);
@@ -45,13 +30,13 @@ public sealed class SmbRoundTripTests
             await fs.CreateDirectoryAsync("/in");
             var content = RandomNumberGenerator.GetBytes(64 * 1024);
             var before = proxy.ClientFrames;
-            await Upload(fs, "/in/small.bin", content); // CREATE+WRITE+FLUSH, then rename+CLOSE
+            await fs.WriteAllAsync("/in/small.bin", content); // CREATE+WRITE+FLUSH, then rename+CLOSE
             Assert.Equal(2, proxy.ClientFrames - before);
             Assert.Equal(content, File.ReadAllBytes(Path.Combine(root, "in", "small.bin")));
             Assert.Equal(["small.bin"], Directory.GetFiles(Path.Combine(root, "in")).Select(Path.GetFileName));
 
             before = proxy.ClientFrames;
-            Assert.Equal(content, await Download(fs, "/in/small.bin")); // CREATE+READ+CLOSE
+            Assert.Equal(content, await fs.ReadAllAsync("/in/small.bin")); // CREATE+READ+CLOSE
             Assert.Equal(1, proxy.ClientFrames - before);
 
             before = proxy.ClientFrames;
@@ -70,16 +55,16 @@ public sealed class SmbRoundTripTests
         var content = RandomNumberGenerator.GetBytes(1_000_003);
         await File.WriteAllBytesAsync(Path.Combine(server.DataRoot, "f.bin"), content);
         await File.WriteAllBytesAsync(Path.Combine(server.DataRoot, "empty.bin"), []);
-        Assert.Equal(content, await Download(fs, "/f.bin"));
-        Assert.Equal(content.AsSpan(70_000, 100_000).ToArray(), await Download(fs, "/f.bin", 70_000, 100_000));
-        Assert.Equal(content.AsSpan(999_000).ToArray(), await Download(fs, "/f.bin", 999_000));
-        Assert.Empty(await Download(fs, "/f.bin", 2_000_000));
-        Assert.Empty(await Download(fs, "/f.bin", 10, 0));
-        Assert.Empty(await Download(fs, "/empty.bin"));
+        Assert.Equal(content, await fs.ReadAllAsync("/f.bin"));
+        Assert.Equal(content.AsSpan(70_000, 100_000).ToArray(), await fs.ReadAllAsync("/f.bin", 70_000, 100_000));
+        Assert.Equal(content.AsSpan(999_000).ToArray(), await fs.ReadAllAsync("/f.bin", 999_000));
+        Assert.Empty(await fs.ReadAllAsync("/f.bin", 2_000_000));
+        Assert.Empty(await fs.ReadAllAsync("/f.bin", 10, 0));
+        Assert.Empty(await fs.ReadAllAsync("/empty.bin"));
         Directory.CreateDirectory(Path.Combine(server.DataRoot, "dir"));
-        var ex = await Assert.ThrowsAsync<RemoteFsException>(() => Download(fs, "/dir"));
+        var ex = await Assert.ThrowsAsync<RemoteFsException>(() => fs.ReadAllAsync("/dir"));
         Assert.Equal(RemoteErrorKind.Conflict, ex.Kind);
-        var missing = await Assert.ThrowsAsync<RemoteFsException>(() => Download(fs, "/none.bin"));
+        var missing = await Assert.ThrowsAsync<RemoteFsException>(() => fs.ReadAllAsync("/none.bin"));
         Assert.Equal(RemoteErrorKind.NotFound, missing.Kind);
     }
 
@@ -113,18 +98,18 @@ public sealed class SmbRoundTripTests
                     offset += next;
                 }
             };
-            var ex = await Assert.ThrowsAsync<RemoteFsException>(() => Upload(fs, "/full.bin", RandomNumberGenerator.GetBytes(1000)));
+            var ex = await Assert.ThrowsAsync<RemoteFsException>(() => fs.WriteAllAsync("/full.bin", RandomNumberGenerator.GetBytes(1000)));
             Assert.Contains("STATUS_DISK_FULL", ex.Message);
             Assert.Equal(1, failed);
             Assert.Empty(Directory.GetFileSystemEntries(server.DataRoot));
 
             // A file larger than one WRITE fails the same way at its first WRITE.
-            var big = await Assert.ThrowsAsync<RemoteFsException>(() => Upload(fs, "/big.bin", RandomNumberGenerator.GetBytes(3 * 1024 * 1024)));
+            var big = await Assert.ThrowsAsync<RemoteFsException>(() => fs.WriteAllAsync("/big.bin", RandomNumberGenerator.GetBytes(3 * 1024 * 1024)));
             Assert.Contains("STATUS_DISK_FULL", big.Message);
             Assert.Empty(Directory.GetFileSystemEntries(server.DataRoot));
 
             proxy.Rewrite = null;
-            await Upload(fs, "/after.bin", [1, 2, 3]);
+            await fs.WriteAllAsync("/after.bin", [1, 2, 3]);
             Assert.Equal([1, 2, 3], File.ReadAllBytes(Path.Combine(server.DataRoot, "after.bin")));
         }
     }
@@ -135,17 +120,17 @@ public sealed class SmbRoundTripTests
         await using var server = await SambaServer.StartAsync();
         await using var provider = new SmbFileSystemProvider();
         await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
-        var refused = await Assert.ThrowsAsync<RemoteFsException>(() => Upload(fs, "/x/y/z.bin", [1], new WriteOptions { CreateParents = false }));
+        var refused = await Assert.ThrowsAsync<RemoteFsException>(() => fs.WriteAllAsync("/x/y/z.bin", [1], new WriteOptions { CreateParents = false }));
         Assert.Equal(RemoteErrorKind.NotFound, refused.Kind);
         Assert.Empty(Directory.GetFileSystemEntries(server.DataRoot));
 
-        await Upload(fs, "/x/y/z.bin", [1, 2]);
+        await fs.WriteAllAsync("/x/y/z.bin", [1, 2]);
         Assert.Equal([1, 2], File.ReadAllBytes(Path.Combine(server.DataRoot, "x", "y", "z.bin")));
-        await Upload(fs, "/x/y/w.bin", RandomNumberGenerator.GetBytes(2 * 1024 * 1024 + 5));
+        await fs.WriteAllAsync("/x/y/w.bin", RandomNumberGenerator.GetBytes(2 * 1024 * 1024 + 5));
         Assert.Equal(["w.bin", "z.bin"], Directory.GetFiles(Path.Combine(server.DataRoot, "x", "y")).Select(Path.GetFileName).Order());
 
         File.WriteAllText(Path.Combine(server.DataRoot, "file"), "in the way");
-        var blocked = await Assert.ThrowsAsync<RemoteFsException>(() => Upload(fs, "/file/z.bin", [1]));
+        var blocked = await Assert.ThrowsAsync<RemoteFsException>(() => fs.WriteAllAsync("/file/z.bin", [1]));
         Assert.Equal(RemoteErrorKind.Conflict, blocked.Kind);
     }
 }

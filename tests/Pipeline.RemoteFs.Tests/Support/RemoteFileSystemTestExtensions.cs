@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 
-namespace Pipeline.RemoteFs.Tests.Sftp;
+namespace Pipeline.RemoteFs.Tests;
 
-internal static class SftpTestExtensions
+/// <summary>Whole-file writes, reads and listings over any provider, for the provider tests.</summary>
+internal static class RemoteFileSystemTestExtensions
 {
     public static async Task WriteAllAsync(this IRemoteFileSystem fs, string path, byte[] content, WriteOptions? options = null)
     {
