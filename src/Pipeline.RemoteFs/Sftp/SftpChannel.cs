@@ -19,7 +19,7 @@ internal sealed class SftpChannel : IAsyncDisposable
     private readonly Process _process;
     private readonly Stream _input; // blocking writes on ssh's standard input
     private readonly Stream _output; // blocking reads from ssh's standard output (buffered)
-    private readonly TaskCompletionSource<byte[]?> _version = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<(byte[] Buffer, int Length)?> _version = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentDictionary<uint, PendingRequest> _pending = new();
     private int _outstanding; // _pending's count, without taking all its locks
@@ -129,7 +129,7 @@ internal sealed class SftpChannel : IAsyncDisposable
             init.WriteUInt32(3);
             WriteRaw(init.Complete());
         }
-        byte[]? version;
+        (byte[] Buffer, int Length)? version;
         try
         {
             version = await _version.Task.WaitAsync(connectTimeout, _time, cancellationToken).ConfigureAwait(false);
@@ -152,11 +152,11 @@ internal sealed class SftpChannel : IAsyncDisposable
         }
         try
         {
-            ParseVersion(version);
+            ParseVersion(version.Value.Buffer.AsSpan(0, version.Value.Length));
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(version);
+            ArrayPool<byte>.Shared.Return(version.Value.Buffer);
         }
         _watchdog = _time.CreateTimer(_ => CheckProgress(), null, WatchdogPeriod, WatchdogPeriod);
 
@@ -192,10 +192,9 @@ internal sealed class SftpChannel : IAsyncDisposable
 
     private TimeSpan WatchdogPeriod => TimeSpan.FromTicks(Math.Clamp(_operationTimeout.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromSeconds(5).Ticks));
 
-    private void ParseVersion(byte[] packet)
+    private void ParseVersion(ReadOnlySpan<byte> packet)
     {
-        var length = BinaryPrimitives.ReadInt32BigEndian(packet);
-        var reader = new SftpPacketReader(packet.AsSpan(4, length));
+        var reader = new SftpPacketReader(packet);
         var type = (SftpPacketType)reader.ReadByte();
         if (type != SftpPacketType.Version)
             throw new SftpChannelException(RemoteErrorKind.Protocol, $"The server answered INIT with {type}, not VERSION.");
@@ -250,45 +249,40 @@ internal sealed class SftpChannel : IAsyncDisposable
         return true;
     }
 
-    /// <summary>The first packet (VERSION), whole with its length prefix, for the handshake; null at end of stream.</summary>
-    private byte[]? ReadVersion()
+    /// <summary>
+    /// Reads one packet (without its length prefix) into a pooled buffer; false at end of stream. The first packet is
+    /// the VERSION answer, where anything else than SFTP (a login script's text) shows first.
+    /// </summary>
+    private bool TryReadPacket(bool first, out byte[] buffer, out int length)
     {
         Span<byte> header = stackalloc byte[4];
-        if (!ReadExactly(header)) return null;
-        var length = BinaryPrimitives.ReadInt32BigEndian(header);
-        if (length < 1 || length > MaxIncomingPacket)
-            throw new SftpChannelException(RemoteErrorKind.Protocol, $"The server sent a packet length of {length}; the stream is not SFTP (does a login script print text?).");
-        var buffer = ArrayPool<byte>.Shared.Rent(length + 4);
-        header.CopyTo(buffer);
-        if (ReadExactly(buffer.AsSpan(4, length))) return buffer;
+        buffer = [];
+        length = 0;
+        if (!ReadExactly(header)) return false;
+        length = BinaryPrimitives.ReadInt32BigEndian(header);
+        if (length < (first ? 1 : 5) || length > MaxIncomingPacket)
+            throw new SftpChannelException(RemoteErrorKind.Protocol, first
+                ? $"The server sent a packet length of {length}; the stream is not SFTP (does a login script print text?)."
+                : $"The server sent a packet length of {length}.");
+        buffer = ArrayPool<byte>.Shared.Rent(length);
+        if (ReadExactly(buffer.AsSpan(0, length))) return true;
         ArrayPool<byte>.Shared.Return(buffer);
-        return null;
+        return false;
     }
 
     private void ReadLoop()
     {
-        Span<byte> header = stackalloc byte[4];
         try
         {
-            var version = ReadVersion();
-            _version.TrySetResult(version);
-            if (version is null)
+            if (!TryReadPacket(first: true, out var version, out var versionLength))
             {
+                _version.TrySetResult(null);
                 if (_failure is null) Fail(ExitErrorAsync().GetAwaiter().GetResult(), kill: true);
                 return;
             }
-            while (true)
+            _version.TrySetResult((version, versionLength));
+            while (TryReadPacket(first: false, out var buffer, out var length))
             {
-                if (!ReadExactly(header)) break;
-                var length = BinaryPrimitives.ReadInt32BigEndian(header);
-                if (length < 5 || length > MaxIncomingPacket)
-                    throw new SftpChannelException(RemoteErrorKind.Protocol, $"The server sent a packet length of {length}.");
-                var buffer = ArrayPool<byte>.Shared.Rent(length);
-                if (!ReadExactly(buffer.AsSpan(0, length)))
-                {
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    break;
-                }
                 Volatile.Write(ref _lastProgress, _time.GetTimestamp());
                 var response = new SftpResponse(buffer, length);
                 if (TryTake(response.RequestId, out var pending))
