@@ -15,7 +15,7 @@ namespace Pipeline.RemoteFs.S3;
 /// costs several times the platform's MD5 used here: its wrapper is taken off and the check made here instead, by the
 /// SDK's rule (a 32-digit ETag of an object not encrypted with KMS or a customer key).
 /// </remarks>
-internal sealed class S3ReadStream : Stream
+internal sealed class S3ReadStream : Stream, IMd5CheckedReadStream
 {
     private readonly GetObjectResponse _response;
     private readonly Stream _body;

@@ -152,9 +152,9 @@ internal sealed partial class FileCopier
             await using var stream = offset == _item.Length && offset > 0
                 ? Stream.Null
                 : await _source.OpenReadAsync(_item.Path, offset, cancellationToken: cancellationToken).ConfigureAwait(false);
-            // A whole S3 object whose ETag is its MD5 is hashed and checked by its read stream as it arrives (on the
-            // platform's MD5): hashing it here again would only double the work, since what is read is what is written.
-            var checkedBySource = stream is S3.S3ReadStream { ChecksMd5: true } && offset == 0 && _options.VerifyChecksum &&
+            // A source stream that checks the whole body against the source's MD5 as it arrives (an S3 object whose
+            // ETag is its MD5) is not hashed here again: what is read is what is written.
+            var checkedBySource = stream is IMd5CheckedReadStream { ChecksMd5: true } && offset == 0 && _options.VerifyChecksum &&
                 _options.ChecksumAlgorithm == ChecksumAlgorithm.Md5 && _options.Gzip == GzipMode.None;
             using var hash = _options.VerifyChecksum && !checkedBySource ? Checksums.Create(_options.ChecksumAlgorithm) : null;
             if (hash is not null && offset > 0)
@@ -184,7 +184,7 @@ internal sealed partial class FileCopier
                 await _copier.PumpAsync(input, output, cancellationToken).ConfigureAwait(false);
                 CheckLength(_item, offset + input.BytesRead, _source);
             }
-            if (checkedBySource) return ((S3.S3ReadStream)stream).VerifiedMd5;
+            if (checkedBySource) return ((IMd5CheckedReadStream)stream).VerifiedMd5;
             return hash is null ? null : Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
         }
 
