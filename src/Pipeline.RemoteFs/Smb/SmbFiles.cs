@@ -23,7 +23,11 @@ internal readonly record struct SmbFileId(ulong Persistent, ulong Volatile)
 internal sealed record SmbFileInfo(bool IsDirectory, long Length, DateTimeOffset? LastWriteTime, uint Attributes);
 
 /// <summary>An open file or directory on one connection.</summary>
-internal sealed record SmbHandle(SmbConnection Connection, SmbFileId Id, SmbFileInfo Info);
+internal sealed record SmbHandle(SmbConnection Connection, SmbFileId Id, SmbFileInfo Info)
+{
+    /// <summary>The handle a CREATE earlier in the same related compound opens, for the requests after it.</summary>
+    public static SmbHandle Related(SmbConnection connection) => new(connection, SmbFileId.Related, new SmbFileInfo(false, 0, null, 0));
+}
 
 /// <summary>Access rights, share modes, dispositions and options of CREATE (MS-SMB2 2.2.13, MS-FSCC).</summary>
 internal static class SmbAccess
@@ -93,7 +97,7 @@ internal static class SmbFiles
     /// </summary>
     public static async Task<SmbFileInfo> OpenAndCloseAsync(this SmbConnection c, string path, uint access, uint disposition, uint options, CancellationToken cancellationToken)
     {
-        var related = new SmbHandle(c, SmbFileId.Related, new SmbFileInfo(false, 0, null, 0));
+        var related = SmbHandle.Related(c);
         var responses = await c.SendCompoundAsync(
             [new SmbCompoundPart(SmbCommand.Create, CreateRequest(path, access, disposition, options)),
              new SmbCompoundPart(SmbCommand.Close, CloseRequest(related), Accept: _ => true)], cancellationToken).ConfigureAwait(false);

@@ -45,7 +45,7 @@ internal sealed class SmbReadStream : Stream
     {
         var length = (int)Math.Min(c.MaxReadSize, _length ?? long.MaxValue);
         if (length == 0) length = 1; // a READ of 0 bytes is refused; the range's end trims the byte away
-        var related = new SmbHandle(c, SmbFileId.Related, new SmbFileInfo(false, 0, null, 0));
+        var related = SmbHandle.Related(c);
         var responses = await c.SendCompoundAsync(
             [new SmbCompoundPart(SmbCommand.Create, SmbFiles.CreateRequest(_path, SmbAccess.Read, SmbAccess.Open, 0, SmbAccess.ShareRead | SmbAccess.ShareDelete)),
              new SmbCompoundPart(SmbCommand.Read, SmbFiles.ReadRequest(related, _position, length), length, _ => true),

@@ -91,8 +91,6 @@ internal sealed class SmbWriteStream : RemoteWriteStream
         if (_handle is null)
         {
             _handle = await CreateTemporaryAsync(flush: false, cancellationToken).ConfigureAwait(false);
-            _position += _filled;
-            _filled = 0;
             return;
         }
         // WriteAsync copies the bytes into its request before it first awaits, so the buffer is free again at once.
@@ -106,26 +104,31 @@ internal sealed class SmbWriteStream : RemoteWriteStream
 
     /// <summary>
     /// CREATE of the temporary file with the buffered bytes as its first WRITE (and a FLUSH when asked), in one
-    /// compound. When the CREATE succeeds but a later part fails, the temporary file is deleted before the failure
-    /// is thrown. A missing parent directory is created (when the upload may) and the compound sent again.
+    /// compound; returns the new handle, with the buffer counted as sent. When the CREATE succeeds but a later part
+    /// fails, the temporary file is deleted before the failure is thrown. A missing parent directory is created (when
+    /// the upload may) and the compound sent again.
     /// </summary>
     private async Task<SmbHandle> CreateTemporaryAsync(bool flush, CancellationToken cancellationToken)
     {
+        SmbHandle handle;
         try
         {
-            return await _fs.WithConnectionAsync("Opening for write", _path, c => CreateTemporaryAsync(c, flush, cancellationToken), cancellationToken).ConfigureAwait(false);
+            handle = await _fs.WithConnectionAsync("Opening for write", _path, c => CreateTemporaryAsync(c, flush, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (RemoteFsException ex) when (_createParents && ex.Kind == RemoteErrorKind.NotFound &&
             ex.InnerException is SmbStatusException { Status: SmbStatus.ObjectPathNotFound })
         {
             await _fs.CreateDirectoryAsync(RemotePath.GetParent(_path), cancellationToken).ConfigureAwait(false);
-            return await _fs.WithConnectionAsync("Opening for write", _path, c => CreateTemporaryAsync(c, flush, cancellationToken), cancellationToken).ConfigureAwait(false);
+            handle = await _fs.WithConnectionAsync("Opening for write", _path, c => CreateTemporaryAsync(c, flush, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
+        _position += _filled;
+        _filled = 0;
+        return handle;
     }
 
     private async Task<SmbHandle> CreateTemporaryAsync(SmbConnection c, bool flush, CancellationToken cancellationToken)
     {
-        var related = new SmbHandle(c, SmbFileId.Related, new SmbFileInfo(false, 0, null, 0));
+        var related = SmbHandle.Related(c);
         var parts = new List<SmbCompoundPart>
         {
             new(SmbCommand.Create, SmbFiles.CreateRequest(_temporary, SmbAccess.Read | SmbAccess.Write | SmbAccess.Delete, SmbAccess.OverwriteIf,
@@ -171,8 +174,6 @@ internal sealed class SmbWriteStream : RemoteWriteStream
         {
             // The whole file is in the buffer: CREATE, WRITE and FLUSH in one round trip.
             _handle = await CreateTemporaryAsync(flush, cancellationToken).ConfigureAwait(false);
-            _position += _filled;
-            _filled = 0;
             flush = false;
         }
         else
