@@ -44,7 +44,7 @@ internal sealed class RecordBroadcast : IRecordWriter
     /// <summary>Adds a consumer; call before the producer starts.</summary>
     public IAsyncEnumerable<RecordBatch> Subscribe(string consumerId, int queueDepth)
     {
-        var subscription = new Subscription(consumerId, Channel.CreateBounded<RecordBatch>(new BoundedChannelOptions(queueDepth)
+        var subscription = new Subscription(Channel.CreateBounded<RecordBatch>(new BoundedChannelOptions(queueDepth)
         {
             SingleReader = true,
             SingleWriter = true,
@@ -114,11 +114,10 @@ internal sealed class RecordBroadcast : IRecordWriter
         }
     }
 
-    private sealed class Subscription(string consumerId, Channel<RecordBatch> channel)
+    private sealed class Subscription(Channel<RecordBatch> channel)
     {
         private long _queuedRows;
 
-        public string ConsumerId { get; } = consumerId;
         public Channel<RecordBatch> Channel { get; } = channel;
         public volatile bool Detached;
 

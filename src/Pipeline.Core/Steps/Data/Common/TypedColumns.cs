@@ -28,9 +28,9 @@ internal sealed class TypedColumns
         _explicit = new bool[names.Count];
         _lastText = new string?[names.Count];
         _recent = new RecentTexts?[names.Count];
-        for (var i = 0; i < names.Count; i++) _recent[i] = new RecentTexts();
         for (var i = 0; i < names.Count; i++)
         {
+            _recent[i] = new RecentTexts();
             _explicit[i] = schema.TryGetValue(names[i], out var type);
             _types[i] = _explicit[i] ? type : infer ? FieldType.Any : FieldType.String;
         }
