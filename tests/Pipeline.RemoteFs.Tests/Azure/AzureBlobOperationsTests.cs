@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Pipeline.RemoteFs.Azure;
 using Xunit.Abstractions;
+using Pipeline.RemoteFs.Tests.Support;
 
 namespace Pipeline.RemoteFs.Tests.Azure;
 
@@ -326,7 +327,7 @@ public sealed class AzureBlobOperationsTests(AzuriteFixture azurite, ITestOutput
         var dead = new AzureBlobFileSystemProvider(null, attempts.Enqueue);
         using var ___ = dead;
         var options = azurite.Server.Options();
-        options = options with { Settings = new Dictionary<string, string>(options.Settings) { ["endpoint"] = $"http://127.0.0.1:{FreePort()}/devstoreaccount1" } };
+        options = options with { Settings = new Dictionary<string, string>(options.Settings) { ["endpoint"] = $"http://127.0.0.1:{ServerProcess.FreePort()}/devstoreaccount1" } };
         var ex = await Assert.ThrowsAsync<RemoteFsException>(() => dead.ConnectAsync(azurite.Server.Endpoint("c"), options));
         Assert.Equal(RemoteErrorKind.Transient, ex.Kind);
         Assert.Contains("Get container properties", ex.Message);
@@ -335,10 +336,4 @@ public sealed class AzureBlobOperationsTests(AzuriteFixture azurite, ITestOutput
         Assert.Equal(2, attempts.Count(l => l == "> Get container properties /"));
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

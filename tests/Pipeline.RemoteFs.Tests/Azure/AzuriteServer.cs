@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Pipeline.RemoteFs.Azure;
+using Pipeline.RemoteFs.Tests.Support;
 
 namespace Pipeline.RemoteFs.Tests.Azure;
 
@@ -64,7 +65,7 @@ public sealed class AzuriteServer : IAsyncDisposable
     {
         var binary = Binary ?? throw new InvalidOperationException($"Azurite cannot run: {MissingReason()}. CI must provision it.");
         var directory = Directory.CreateTempSubdirectory("pipeline-azurite-").FullName;
-        var port = FreePort();
+        var port = ServerProcess.FreePort();
         var start = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { "--blobHost", "127.0.0.1", "--blobPort", port.ToString(), "--location", directory, "--silent", "--skipApiVersionCheck" })
             start.ArgumentList.Add(argument);
@@ -127,12 +128,6 @@ public sealed class AzuriteServer : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>One Azurite for a test class (xunit class fixture); tests use their own containers.</summary>

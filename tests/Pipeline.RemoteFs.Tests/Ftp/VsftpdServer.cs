@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using Pipeline.RemoteFs.Tests.Support;
 
 namespace Pipeline.RemoteFs.Tests.Ftp;
 
@@ -87,7 +88,7 @@ public sealed class VsftpdServer : IAsyncDisposable
         File.SetUnixFileMode(empty, (UnixFileMode)0b111_101_101);
         Run("chown", User + ":", root);
         File.WriteAllText(Path.Combine(directory, "users"), User + "\n");
-        var port = FreePort();
+        var port = ServerProcess.FreePort();
         var pasvStart = Random.Shared.Next(20_000, 59_000);
         var conf = new StringBuilder($"""
             listen=YES
@@ -159,7 +160,7 @@ public sealed class VsftpdServer : IAsyncDisposable
     public void Kill()
     {
         if (_process is null) return;
-        var tree = Descendants(_process.Id).Append(_process.Id).ToList();
+        var tree = ServerProcess.Descendants(_process.Id).Append(_process.Id).ToList();
         foreach (var pid in tree)
         {
             try
@@ -177,37 +178,6 @@ public sealed class VsftpdServer : IAsyncDisposable
 
     public string ReadLog() => File.Exists(LogPath) ? File.ReadAllText(LogPath) : "(no log)";
 
-    private static IEnumerable<int> Descendants(int root)
-    {
-        var parents = new Dictionary<int, int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                parents[pid] = int.Parse(fields[1], CultureInfo.InvariantCulture);
-            }
-            catch (IOException)
-            {
-            }
-        }
-        var result = new List<int>();
-        var frontier = new Queue<int>([root]);
-        while (frontier.Count > 0)
-        {
-            var parent = frontier.Dequeue();
-            foreach (var (pid, ppid) in parents)
-            {
-                if (ppid != parent) continue;
-                result.Add(pid);
-                frontier.Enqueue(pid);
-            }
-        }
-        return result;
-    }
-
     public ValueTask DisposeAsync()
     {
         Kill();
@@ -221,12 +191,6 @@ public sealed class VsftpdServer : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static void Run(string file, params string[] arguments)
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Pipeline.RemoteFs.Tests.Support;
 
 namespace Pipeline.RemoteFs.Tests.S3;
 
@@ -86,7 +87,7 @@ public sealed class S3rverServer : IAsyncDisposable
         if (MissingReason() is { } reason)
             throw new InvalidOperationException($"s3rver cannot run: {reason}. CI must provision it (.ci/provision.d/s3rver.sh).");
         var directory = Directory.CreateTempSubdirectory("pipeline-s3rver-").FullName;
-        var server = new S3rverServer(directory, FreePort());
+        var server = new S3rverServer(directory, ServerProcess.FreePort());
         await server.RunAsync();
         return server;
     }
@@ -126,12 +127,6 @@ public sealed class S3rverServer : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>A test that needs s3rver: skipped where it is missing, except on CI (CI=true), where it fails.</summary>

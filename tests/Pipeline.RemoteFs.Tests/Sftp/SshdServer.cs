@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Pipeline.RemoteFs.Sftp;
+using Pipeline.RemoteFs.Tests.Support;
 
 namespace Pipeline.RemoteFs.Tests.Sftp;
 
@@ -42,7 +43,7 @@ public sealed class SshdServer : IDisposable
         File.WriteAllText(authorized, File.ReadAllText(ClientKey + ".pub") + File.ReadAllText(PassphraseKey + ".pub"));
         SetMode(authorized, 0x1A4); // 0644
         HostKeyFingerprint = KeyGen("-l", "-E", "sha256", "-f", HostKey + ".pub").Split(' ')[1];
-        Port = FreePort();
+        Port = ServerProcess.FreePort();
         KnownHosts = Path.Combine(Root, "known_hosts");
         File.WriteAllText(KnownHosts, $"[127.0.0.1]:{Port} {File.ReadAllText(HostKey + ".pub").Trim()}\n");
         var config = Path.Combine(Root, "sshd_config");
@@ -153,40 +154,10 @@ public sealed class SshdServer : IDisposable
     private void Signal(string signal)
     {
         if (_sshd is null) return;
-        var sessions = Descendants(_sshd.Id);
+        var sessions = ServerProcess.Descendants(_sshd.Id);
         if (sessions.Count == 0) return;
         using var kill = Process.Start("kill", new[] { "-" + signal }.Concat(sessions.Select(p => p.ToString())))!;
         kill.WaitForExit();
-    }
-
-    private static List<int> Descendants(int root)
-    {
-        var parents = new Dictionary<int, int>();
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out var pid)) continue;
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
-                parents[pid] = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1]);
-            }
-            catch (IOException)
-            {
-            }
-        }
-        var found = new List<int>();
-        var queue = new Queue<int>([root]);
-        while (queue.Count > 0)
-        {
-            var parent = queue.Dequeue();
-            foreach (var (pid, ppid) in parents)
-            {
-                if (ppid != parent) continue;
-                found.Add(pid);
-                queue.Enqueue(pid);
-            }
-        }
-        return found;
     }
 
     /// <summary>Starts sshd and waits until it says it is listening.</summary>
@@ -248,12 +219,6 @@ public sealed class SshdServer : IDisposable
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, (UnixFileMode)mode);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>The ssh processes whose parent is this test process.</summary>
     public static IReadOnlyList<int> ChildSshProcesses()

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Pipeline.RemoteFs.Tests.Support;
 
 namespace Pipeline.RemoteFs.Tests.Smb;
 
@@ -72,7 +73,7 @@ public sealed class SambaServer : IAsyncDisposable
         foreach (var sub in new[] { "private", "lock", "state", "cache", "pid", "ncalrpc", "data", "secret" })
             Directory.CreateDirectory(Path.Combine(directory, sub));
         Run(null, "chown", User + ":", Path.Combine(directory, "data"), Path.Combine(directory, "secret"));
-        var server = new SambaServer(directory, FreePort());
+        var server = new SambaServer(directory, ServerProcess.FreePort());
         server.WriteConfig(minProtocol, maxProtocol, signingMandatory);
         Run($"{Password}\n{Password}\n", "/usr/bin/pdbedit", "-s", server.Config, "-a", "-u", User, "-t");
         await server.StartProcessAsync();
@@ -157,7 +158,7 @@ public sealed class SambaServer : IAsyncDisposable
     public void Kill()
     {
         if (_process is null) return;
-        var tree = Descendants(_process.Id).Append(_process.Id).ToList();
+        var tree = ServerProcess.Descendants(_process.Id).Append(_process.Id).ToList();
         foreach (var pid in tree)
         {
             try
@@ -191,7 +192,7 @@ public sealed class SambaServer : IAsyncDisposable
     public void KillSessions()
     {
         if (_process is null) return;
-        foreach (var pid in Descendants(_process.Id))
+        foreach (var pid in ServerProcess.Descendants(_process.Id))
         {
             try
             {
@@ -217,37 +218,6 @@ public sealed class SambaServer : IAsyncDisposable
         return File.Exists(log) ? File.ReadAllText(log) : "(no log)";
     }
 
-    private static IEnumerable<int> Descendants(int root)
-    {
-        var parents = new Dictionary<int, int>();
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                parents[pid] = int.Parse(fields[1], CultureInfo.InvariantCulture);
-            }
-            catch (IOException)
-            {
-            }
-        }
-        var result = new List<int>();
-        var frontier = new Queue<int>([root]);
-        while (frontier.Count > 0)
-        {
-            var parent = frontier.Dequeue();
-            foreach (var (pid, ppid) in parents)
-            {
-                if (ppid != parent) continue;
-                result.Add(pid);
-                frontier.Enqueue(pid);
-            }
-        }
-        return result;
-    }
-
     public ValueTask DisposeAsync()
     {
         Kill();
@@ -261,12 +231,6 @@ public sealed class SambaServer : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     private static void Run(string? input, string file, params string[] arguments)
     {

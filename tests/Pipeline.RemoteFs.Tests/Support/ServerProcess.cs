@@ -40,4 +40,45 @@ public static class ServerProcess
         }
         throw new InvalidOperationException($"{name} did not listen on port {port} within {timeout.TotalSeconds:0} s: {output}");
     }
+
+    /// <summary>A free TCP port on 127.0.0.1 for a server to listen on.</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Every process descended from <paramref name="root"/>, read from /proc (servers that fork a process
+    /// per session leave those when their parent is killed).</summary>
+    public static IReadOnlyList<int> Descendants(int root)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                parents[pid] = int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+            }
+        }
+        var result = new List<int>();
+        var frontier = new Queue<int>([root]);
+        while (frontier.Count > 0)
+        {
+            var parent = frontier.Dequeue();
+            foreach (var (pid, ppid) in parents)
+            {
+                if (ppid != parent) continue;
+                result.Add(pid);
+                frontier.Enqueue(pid);
+            }
+        }
+        return result;
+    }
 }
