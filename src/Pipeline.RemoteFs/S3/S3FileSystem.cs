@@ -16,11 +16,16 @@ public sealed class S3FileSystem : IRemoteFileSystem
     private const int DeleteBatch = 1000;
     private readonly IAmazonS3 _client;
     private readonly S3Settings _settings;
+    private readonly S3PresignedReader? _presigned;
 
-    internal S3FileSystem(IAmazonS3 client, S3Settings settings)
+    /// <param name="client">The SDK's client (pooled by the provider).</param>
+    /// <param name="settings">This file system's settings.</param>
+    /// <param name="presigned">Reads objects by presigned GETs first, or null to read through the SDK only.</param>
+    internal S3FileSystem(IAmazonS3 client, S3Settings settings, S3PresignedReader? presigned = null)
     {
         _client = client;
         _settings = settings;
+        _presigned = presigned;
     }
 
     /// <inheritdoc />
@@ -192,13 +197,18 @@ public sealed class S3FileSystem : IRemoteFileSystem
                 throw new RemoteFsException(RemoteErrorKind.NotFound, $"Read of s3 object '{Bucket}/{key}' at {_settings.Server} failed: no such object", "/" + key, Endpoint);
             return Stream.Null;
         }
+        var presigned = _presigned is null ? default : await _presigned.TryOpenAsync(this, key, offset, length, cancellationToken).ConfigureAwait(false);
+        if (presigned.Stream is not null) return presigned.Stream;
+
         var request = new GetObjectRequest { BucketName = Bucket, Key = key };
         if (offset > 0 || length is not null)
             request.ByteRange = length is { } l ? new ByteRange(offset, offset + l - 1) : new ByteRange($"bytes={offset}-");
         try
         {
             var response = await Call("Read", key, ct => _client.GetObjectAsync(request, ct), cancellationToken).ConfigureAwait(false);
-            return new S3ReadStream(response, this, key, wholeObject: offset == 0 && length is null);
+            // The server refused the presigned request but serves the SDK's: read through the SDK from now on.
+            if (presigned.Refused) _presigned!.Disable();
+            return S3ReadStream.FromSdk(response, this, key, wholeObject: offset == 0 && length is null);
         }
         catch (RemoteFsException ex) when (ex.InnerException is AmazonS3Exception { StatusCode: HttpStatusCode.RequestedRangeNotSatisfiable })
         {

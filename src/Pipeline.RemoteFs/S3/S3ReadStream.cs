@@ -6,8 +6,8 @@ using Amazon.S3.Model;
 namespace Pipeline.RemoteFs.S3;
 
 /// <summary>
-/// The body of one GetObject response; failures while reading it become typed errors, and disposing it releases the
-/// connection. A whole object whose ETag is its MD5 is checked against it as it streams: reading past the last byte
+/// The body of one GET of an object (the SDK's GetObject or a presigned GET); failures while reading it become typed
+/// errors, and disposing it releases the connection. A whole object whose ETag is its MD5 is checked against it as it streams: reading past the last byte
 /// of a body that does not match fails with <see cref="RemoteErrorKind.Io"/>.
 /// </summary>
 /// <remarks>
@@ -17,8 +17,9 @@ namespace Pipeline.RemoteFs.S3;
 /// </remarks>
 internal sealed class S3ReadStream : Stream, IMd5CheckedReadStream
 {
-    private readonly GetObjectResponse _response;
     private readonly Stream _body;
+    private readonly long _length;
+    private readonly IDisposable _owner;
     private readonly S3FileSystem _fileSystem;
     private readonly string _key;
     private readonly IncrementalHash? _md5;
@@ -26,14 +27,32 @@ internal sealed class S3ReadStream : Stream, IMd5CheckedReadStream
     private long _read;
     private bool _ended;
 
-    public S3ReadStream(GetObjectResponse response, S3FileSystem fileSystem, string key, bool wholeObject)
+    /// <param name="body">The response's body.</param>
+    /// <param name="length">The bytes the response carries (its Content-Length).</param>
+    /// <param name="expectedMd5">The whole object's MD5 to check the body against, or null to check nothing.</param>
+    /// <param name="owner">The response, disposed with this stream (it releases the connection).</param>
+    /// <param name="fileSystem">The file system whose typed errors failures become.</param>
+    /// <param name="key">The object's key, for messages.</param>
+    public S3ReadStream(Stream body, long length, string? expectedMd5, IDisposable owner, S3FileSystem fileSystem, string key)
     {
-        _response = response;
-        _body = response.ResponseStream is MD5Stream sdkCheck ? sdkCheck.GetNonWrapperBaseStream() : response.ResponseStream;
+        _body = body;
+        _length = length;
+        _owner = owner;
         _fileSystem = fileSystem;
         _key = key;
-        _expectedMd5 = wholeObject ? ContentMd5(response) : null;
+        _expectedMd5 = expectedMd5;
         _md5 = _expectedMd5 is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+    }
+
+    /// <summary>The body of an SDK GetObject response, checked against the object's MD5 when it is the whole object.</summary>
+    public static S3ReadStream FromSdk(GetObjectResponse response, S3FileSystem fileSystem, string key, bool wholeObject)
+    {
+        var body = response.ResponseStream is MD5Stream sdkCheck ? sdkCheck.GetNonWrapperBaseStream() : response.ResponseStream;
+        var expected = wholeObject
+            ? EtagMd5(response.ETag, response.ServerSideEncryptionMethod?.Value, response.ServerSideEncryptionKeyManagementServiceKeyId,
+                response.ServerSideEncryptionCustomerMethod is { } customer && customer != ServerSideEncryptionCustomerMethod.None ? customer.Value : null)
+            : null;
+        return new S3ReadStream(body, response.ContentLength, expected, response, fileSystem, key);
     }
 
     /// <summary>
@@ -49,7 +68,7 @@ internal sealed class S3ReadStream : Stream, IMd5CheckedReadStream
     public override bool CanSeek => false;
     public override bool CanWrite => false;
     /// <summary>The bytes this response carries (the range's length for a ranged read).</summary>
-    public override long Length => _response.ContentLength;
+    public override long Length => _length;
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
     public override void Flush() { }
 
@@ -94,21 +113,23 @@ internal sealed class S3ReadStream : Stream, IMd5CheckedReadStream
         }
         _ended = true;
         // A short body is not judged here: the caller knows the length it expects and says what went wrong.
-        if (_read != _response.ContentLength) return 0;
+        if (_read != _length) return 0;
         var actual = Convert.ToHexString(_md5.GetHashAndReset()).ToLowerInvariant();
         if (actual != _expectedMd5) throw _fileSystem.ReadDamaged(_key, _expectedMd5!, actual);
         VerifiedMd5 = actual;
         return 0;
     }
 
-    /// <summary>The MD5 the object's ETag states, when it states one (the SDK's rule: not multipart, not SSE-KMS nor SSE-C).</summary>
-    private static string? ContentMd5(GetObjectResponse response)
+    /// <summary>
+    /// The MD5 an object's ETag states, when it states one (the SDK's rule: a 32-digit ETag, not a multipart upload's,
+    /// of an object encrypted neither with KMS nor with a customer-provided key); else null.
+    /// </summary>
+    public static string? EtagMd5(string? etag, string? encryption, string? kmsKeyId, string? customerAlgorithm)
     {
-        if (response.ETag?.Trim('"') is not { Length: 32 } etag || !etag.All(char.IsAsciiHexDigit)) return null;
-        if (!string.IsNullOrEmpty(response.ServerSideEncryptionKeyManagementServiceKeyId)) return null;
-        if (response.ServerSideEncryptionMethod == ServerSideEncryptionMethod.AWSKMS || response.ServerSideEncryptionMethod == ServerSideEncryptionMethod.AWSKMSDSSE) return null;
-        if (response.ServerSideEncryptionCustomerMethod is { } customer && customer != ServerSideEncryptionCustomerMethod.None) return null;
-        return etag.ToLowerInvariant();
+        if (etag?.Trim('"') is not { Length: 32 } md5 || !md5.All(char.IsAsciiHexDigit)) return null;
+        if (!string.IsNullOrEmpty(kmsKeyId) || !string.IsNullOrEmpty(customerAlgorithm)) return null;
+        if (encryption is { } method && method.StartsWith("aws:kms", StringComparison.OrdinalIgnoreCase)) return null;
+        return md5.ToLowerInvariant();
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -124,7 +145,7 @@ internal sealed class S3ReadStream : Stream, IMd5CheckedReadStream
         {
             _md5?.Dispose();
             _body.Dispose();
-            _response.Dispose();
+            _owner.Dispose();
         }
         base.Dispose(disposing);
     }

@@ -43,6 +43,8 @@ internal sealed class S3Settings
     public int DeleteConcurrency { get; init; } = 8;
     /// <summary>Whether connecting lists one key, so that wrong credentials or a missing bucket fail at connect.</summary>
     public bool CheckBucket { get; init; } = true;
+    /// <summary>Whether objects are read by a plain GET of a URL the SDK presigns before its own GetObject is tried.</summary>
+    public bool PresignedReads { get; init; } = true;
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(120);
     public int MaxAttempts { get; init; } = 3;
@@ -135,6 +137,7 @@ internal sealed class S3Settings
             BatchDelete = Flag("batch_delete") ?? !gcs,
             DeleteConcurrency = (int)(Size("delete_concurrency", 1, 64) ?? 8),
             CheckBucket = Flag("check_bucket") ?? true,
+            PresignedReads = Flag("presigned_reads") ?? true,
             ConnectTimeout = options.ConnectTimeout,
             OperationTimeout = options.OperationTimeout,
             MaxAttempts = Math.Max(1, options.MaxAttempts),

@@ -321,12 +321,83 @@ public sealed class S3FileSystemTests
         foreach (var socket in accepted) socket.Dispose();
     }
 
-    [S3rverFact]
-    public async Task A_whole_object_whose_bytes_do_not_match_its_etag_fails_to_read_as_damaged()
+    [S3rverTheory]
+    [InlineData("true")]
+    [InlineData("false")]
+    public async Task Reads_by_presigned_get_and_through_the_sdk_give_the_same_bytes_and_errors(string presigned)
     {
         await using var server = await S3rverServer.StartAsync();
         await using var provider = new S3FileSystemProvider();
-        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options(settings: Settings(("presigned_reads", presigned))));
+        var content = new byte[300_000];
+        Random.Shared.NextBytes(content);
+        await fs.WriteAllAsync("/r/object.bin", content);
+        await fs.WriteAllAsync("/r/empty.bin", []);
+
+        Assert.Equal(content, await fs.ReadAllAsync("/r/object.bin"));
+        Assert.Equal(content[1000..1100], await fs.ReadAllAsync("/r/object.bin", 1000, 100));
+        Assert.Equal(content[299_000..], await fs.ReadAllAsync("/r/object.bin", 299_000));
+        Assert.Empty(await fs.ReadAllAsync("/r/object.bin", content.Length));
+        Assert.Empty(await fs.ReadAllAsync("/r/empty.bin"));
+        await using (var whole = await fs.OpenReadAsync("/r/object.bin"))
+        {
+            Assert.Equal(content.Length, whole.Length);
+            await whole.CopyToAsync(Stream.Null);
+            var checkedStream = Assert.IsAssignableFrom<IMd5CheckedReadStream>(whole);
+            Assert.Equal(Convert.ToHexString(MD5.HashData(content)).ToLowerInvariant(), checkedStream.VerifiedMd5);
+        }
+
+        var missing = await Assert.ThrowsAsync<RemoteFsException>(() => fs.ReadAllAsync("/r/missing.bin"));
+        Assert.Equal(RemoteErrorKind.NotFound, missing.Kind);
+        Assert.Contains("NoSuchKey", missing.Message);
+        Assert.Contains("pipeline-test/r/missing.bin", missing.Message);
+        await using var wrong = await provider.ConnectAsync(server.Endpoint(),
+            server.Options(accessKey: "NOT-A-KEY", secret: "not-the-secret-xyz", settings: Settings(("presigned_reads", presigned), ("check_bucket", "false"))));
+        var denied = await Assert.ThrowsAsync<RemoteFsException>(() => wrong.ReadAllAsync("/r/object.bin"));
+        Assert.Equal(RemoteErrorKind.Authentication, denied.Kind);
+        Assert.Contains("InvalidAccessKeyId", denied.Message);
+        Assert.DoesNotContain("not-the-secret-xyz", denied.ToString());
+        Assert.DoesNotContain("X-Amz-Signature", denied.ToString());
+    }
+
+    [S3rverFact]
+    public async Task Objects_are_read_by_presigned_get_by_default()
+    {
+        await using var server = await S3rverServer.StartAsync();
+        await using var relay = new PresignRefusingRelay(server.Port);
+        await using var provider = new S3FileSystemProvider();
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options(settings: Settings(("endpoint", relay.ServiceUrl))));
+        await fs.WriteAllAsync("/p/a.txt", "presigned"u8.ToArray());
+        Assert.Equal(0, relay.PresignedRequests);
+
+        Assert.Equal("presigned"u8.ToArray(), await fs.ReadAllAsync("/p/a.txt"));
+        Assert.Equal(1, relay.PresignedRequests);
+    }
+
+    [S3rverFact]
+    public async Task A_server_that_refuses_presigned_gets_is_read_through_the_sdk_from_then_on()
+    {
+        await using var server = await S3rverServer.StartAsync();
+        await using var relay = new PresignRefusingRelay(server.Port) { RefusePresigned = true };
+        await using var provider = new S3FileSystemProvider();
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options(settings: Settings(("endpoint", relay.ServiceUrl))));
+        await fs.WriteAllAsync("/p/a.txt", "refused"u8.ToArray());
+        await fs.WriteAllAsync("/p/b.txt", "then sdk"u8.ToArray());
+
+        Assert.Equal("refused"u8.ToArray(), await fs.ReadAllAsync("/p/a.txt"));
+        Assert.Equal(1, relay.PresignedRequests);
+        Assert.Equal("then sdk"u8.ToArray(), await fs.ReadAllAsync("/p/b.txt"));
+        Assert.Equal(1, relay.PresignedRequests);
+    }
+
+    [S3rverTheory]
+    [InlineData("true")]
+    [InlineData("false")]
+    public async Task A_whole_object_whose_bytes_do_not_match_its_etag_fails_to_read_as_damaged(string presigned)
+    {
+        await using var server = await S3rverServer.StartAsync();
+        await using var provider = new S3FileSystemProvider();
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options(settings: Settings(("presigned_reads", presigned))));
         var content = new byte[200_000];
         Random.Shared.NextBytes(content);
         await fs.WriteAllAsync("/d/object.bin", content);
