@@ -163,39 +163,18 @@ internal sealed class SftpFileSystem : IRemoteFileSystem
         if (full == "/") throw new RemoteFsException(RemoteErrorKind.Conflict, "Cannot write a file over the root directory", full, Endpoint);
         return RunAsync<RemoteWriteStream>("Opening for writing", full, async channel =>
         {
-            var existing = channel.TryStatAsync(full, true, cancellationToken);
             if (options.Resume)
             {
-                var found = await existing.ConfigureAwait(false);
-                if (found is { IsDirectory: true }) throw new RemoteFsException(RemoteErrorKind.Conflict, "A directory exists where the file was to be written", full, Endpoint);
-                if (found is not null && !options.Overwrite) throw new RemoteFsException(RemoteErrorKind.Conflict, "The file already exists", full, Endpoint);
+                var found = await channel.TryStatAsync(full, true, cancellationToken).ConfigureAwait(false);
+                CheckTarget(full, options, found);
                 var resumed = await ResumeAsync(channel, full, options, found, cancellationToken).ConfigureAwait(false);
                 if (resumed is not null) return resumed;
             }
             var temporary = RemotePath.TemporarySibling(full);
-            var open = OpenNewAsync(channel, temporary, cancellationToken);
-            try
-            {
-                var target = await existing.ConfigureAwait(false);
-                if (target is not null)
-                {
-                    if (target.Value.IsDirectory) throw new RemoteFsException(RemoteErrorKind.Conflict, "A directory exists where the file was to be written", full, Endpoint);
-                    if (!options.Overwrite) throw new RemoteFsException(RemoteErrorKind.Conflict, "The file already exists", full, Endpoint);
-                }
-            }
-            catch
-            {
-                _ = open.ContinueWith(async t =>
-                {
-                    await channel.CloseQuietlyAsync(t.Result).ConfigureAwait(false);
-                    await RemoveQuietlyAsync(channel, temporary).ConfigureAwait(false);
-                }, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-                throw;
-            }
             byte[] handle;
             try
             {
-                handle = await open.ConfigureAwait(false);
+                handle = await OpenNewBesideStatAsync(channel, full, temporary, options, cancellationToken).ConfigureAwait(false);
             }
             catch (SftpStatusException ex) when (ex.Code == SftpStatusCode.NoSuchFile)
             {
@@ -208,8 +187,65 @@ internal sealed class SftpFileSystem : IRemoteFileSystem
         }, cancellationToken, forTransfer: true);
     }
 
+    /// <summary>
+    /// Sends the STAT of the target and the OPEN of its temporary sibling in one write and waits once, for the OPEN's
+    /// answer (a server answering in order has answered the STAT by then). The target is checked before the handle is
+    /// used; a handle that is not used is closed and its file removed.
+    /// </summary>
+    /// <exception cref="SftpStatusException">The OPEN failed (NoSuchFile: the parent directory is missing).</exception>
+    private async Task<byte[]> OpenNewBesideStatAsync(SftpChannel channel, string full, string temporary, WriteOptions options, CancellationToken cancellationToken)
+    {
+        PendingRequest[] sent;
+        using (var stat = SftpRequests.StatRequest(full, followLinks: true))
+        using (var open = SftpRequests.OpenRequest(temporary, NewFileFlags))
+            sent = channel.Send([stat, open], cancellationToken);
+        var (statAnswer, openAnswer) = (sent[0].Task, sent[1].Task);
+        try
+        {
+            await ((Task)openAnswer).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            cancellationToken.ThrowIfCancellationRequested();
+            using (var answer = await statAnswer.WaitAsync(cancellationToken).ConfigureAwait(false))
+                CheckTarget(full, options, SftpRequests.ReadStat(answer));
+        }
+        catch (Exception ex) when (ex is not SftpChannelException)
+        {
+            // Not going on: the file just created goes again, before the error is reported (at once when it is known).
+            if (openAnswer.IsCompletedSuccessfully) await DiscardNewFileAsync(channel, openAnswer.Result, temporary).ConfigureAwait(false);
+            else _ = openAnswer.ContinueWith(t => DiscardNewFileAsync(channel, t.Result, temporary), CancellationToken.None,
+                TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            throw;
+        }
+        finally
+        {
+            SftpResponse.DisposeWhenAnswered(statAnswer);
+        }
+        using var opened = await openAnswer.ConfigureAwait(false);
+        return opened.ReadHandle();
+    }
+
+    private void CheckTarget(string full, WriteOptions options, SftpAttributes? target)
+    {
+        if (target is { IsDirectory: true }) throw new RemoteFsException(RemoteErrorKind.Conflict, "A directory exists where the file was to be written", full, Endpoint);
+        if (target is not null && !options.Overwrite) throw new RemoteFsException(RemoteErrorKind.Conflict, "The file already exists", full, Endpoint);
+    }
+
+    /// <summary>Closes the handle an OPEN answered for an upload that will not go on, and removes its file.</summary>
+    private async Task DiscardNewFileAsync(SftpChannel channel, SftpResponse openAnswer, string temporary)
+    {
+        byte[] handle;
+        using (openAnswer)
+        {
+            if (openAnswer.Type != SftpPacketType.Handle) return;
+            handle = openAnswer.ReadHandle();
+        }
+        await channel.CloseQuietlyAsync(handle).ConfigureAwait(false);
+        await RemoveQuietlyAsync(channel, temporary).ConfigureAwait(false);
+    }
+
+    private const SftpOpenFlags NewFileFlags = SftpOpenFlags.Write | SftpOpenFlags.Create | SftpOpenFlags.Exclusive | SftpOpenFlags.Truncate;
+
     private static Task<byte[]> OpenNewAsync(SftpChannel channel, string path, CancellationToken cancellationToken) =>
-        channel.OpenAsync(path, SftpOpenFlags.Write | SftpOpenFlags.Create | SftpOpenFlags.Exclusive | SftpOpenFlags.Truncate, cancellationToken);
+        channel.OpenAsync(path, NewFileFlags, cancellationToken);
 
     /// <summary>
     /// Continues an interrupted upload: the largest partial sibling left by an earlier attempt, or else (as the local
