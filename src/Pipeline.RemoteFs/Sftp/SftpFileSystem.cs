@@ -132,24 +132,20 @@ internal sealed class SftpFileSystem : IRemoteFileSystem
         var full = Resolve(path);
         return RunAsync<Stream>("Opening for reading", full, async channel =>
         {
-            var stat = channel.StatAsync(full, true, cancellationToken);
-            var open = channel.OpenAsync(full, SftpOpenFlags.Read, cancellationToken);
+            var (statAnswer, openAnswer) = await StatAndOpenAsync(channel, full, full, SftpOpenFlags.Read, null, cancellationToken).ConfigureAwait(false);
             SftpAttributes attributes;
             try
             {
-                attributes = await stat.ConfigureAwait(false);
+                using (statAnswer) attributes = statAnswer.ReadAttributes();
+                if (attributes.IsDirectory) throw new RemoteFsException(RemoteErrorKind.Conflict, "Cannot read a directory as a file", full, Endpoint);
             }
             catch
             {
-                _ = open.ContinueWith(t => channel.CloseQuietlyAsync(t.Result), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                await DiscardOpenedAsync(channel, openAnswer, null).ConfigureAwait(false);
                 throw;
             }
-            var handle = await open.ConfigureAwait(false);
-            if (attributes.IsDirectory)
-            {
-                await channel.CloseQuietlyAsync(handle).ConfigureAwait(false);
-                throw new RemoteFsException(RemoteErrorKind.Conflict, "Cannot read a directory as a file", full, Endpoint);
-            }
+            byte[] handle;
+            using (openAnswer) handle = openAnswer.ReadHandle();
             var end = length is null ? long.MaxValue : offset + length.Value;
             if (attributes.Flags.HasFlag(SftpAttributeFlags.Size)) end = Math.Min(end, attributes.Size);
             return new SftpReadStream(channel, handle, full, offset, Math.Max(end, offset), ReadChunk, Settings.MaxRequests, Error);
@@ -171,10 +167,20 @@ internal sealed class SftpFileSystem : IRemoteFileSystem
                 if (resumed is not null) return resumed;
             }
             var temporary = RemotePath.TemporarySibling(full);
+            var (statAnswer, openAnswer) = await StatAndOpenAsync(channel, full, temporary, NewFileFlags, temporary, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                using (statAnswer) CheckTarget(full, options, SftpRequests.ReadStat(statAnswer));
+            }
+            catch
+            {
+                await DiscardOpenedAsync(channel, openAnswer, temporary).ConfigureAwait(false);
+                throw;
+            }
             byte[] handle;
             try
             {
-                handle = await OpenNewBesideStatAsync(channel, full, temporary, options, cancellationToken).ConfigureAwait(false);
+                using (openAnswer) handle = openAnswer.ReadHandle();
             }
             catch (SftpStatusException ex) when (ex.Code == SftpStatusCode.NoSuchFile)
             {
@@ -188,39 +194,33 @@ internal sealed class SftpFileSystem : IRemoteFileSystem
     }
 
     /// <summary>
-    /// Sends the STAT of the target and the OPEN of its temporary sibling in one write and waits once, for the OPEN's
-    /// answer (a server answering in order has answered the STAT by then). The target is checked before the handle is
-    /// used; a handle that is not used is closed and its file removed.
+    /// Sends a STAT and an OPEN in one write and waits once, for the OPEN's answer (a server answering in order has
+    /// answered the STAT by then): one wake-up where two requests in turn cost two. The answers are the caller's; when
+    /// the wait is cancelled, a handle the OPEN brings later is closed and <c>removeIfAbandoned</c> (the file the OPEN
+    /// creates, if any) removed.
     /// </summary>
-    /// <exception cref="SftpStatusException">The OPEN failed (NoSuchFile: the parent directory is missing).</exception>
-    private async Task<byte[]> OpenNewBesideStatAsync(SftpChannel channel, string full, string temporary, WriteOptions options, CancellationToken cancellationToken)
+    private async Task<(SftpResponse Stat, SftpResponse Open)> StatAndOpenAsync(SftpChannel channel, string statPath, string openPath, SftpOpenFlags flags,
+        string? removeIfAbandoned, CancellationToken cancellationToken)
     {
         PendingRequest[] sent;
-        using (var stat = SftpRequests.StatRequest(full, followLinks: true))
-        using (var open = SftpRequests.OpenRequest(temporary, NewFileFlags))
+        using (var stat = SftpRequests.StatRequest(statPath, followLinks: true))
+        using (var open = SftpRequests.OpenRequest(openPath, flags))
             sent = channel.Send([stat, open], cancellationToken);
         var (statAnswer, openAnswer) = (sent[0].Task, sent[1].Task);
         try
         {
             await ((Task)openAnswer).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             cancellationToken.ThrowIfCancellationRequested();
-            using (var answer = await statAnswer.WaitAsync(cancellationToken).ConfigureAwait(false))
-                CheckTarget(full, options, SftpRequests.ReadStat(answer));
+            var statResponse = await statAnswer.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return (statResponse, await openAnswer.ConfigureAwait(false));
         }
-        catch (Exception ex) when (ex is not SftpChannelException)
+        catch (OperationCanceledException)
         {
-            // Not going on: the file just created goes again, before the error is reported (at once when it is known).
-            if (openAnswer.IsCompletedSuccessfully) await DiscardNewFileAsync(channel, openAnswer.Result, temporary).ConfigureAwait(false);
-            else _ = openAnswer.ContinueWith(t => DiscardNewFileAsync(channel, t.Result, temporary), CancellationToken.None,
+            SftpResponse.DisposeWhenAnswered(statAnswer);
+            _ = openAnswer.ContinueWith(t => DiscardOpenedAsync(channel, t.Result, removeIfAbandoned), CancellationToken.None,
                 TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
             throw;
         }
-        finally
-        {
-            SftpResponse.DisposeWhenAnswered(statAnswer);
-        }
-        using var opened = await openAnswer.ConfigureAwait(false);
-        return opened.ReadHandle();
     }
 
     private void CheckTarget(string full, WriteOptions options, SftpAttributes? target)
@@ -229,8 +229,8 @@ internal sealed class SftpFileSystem : IRemoteFileSystem
         if (target is not null && !options.Overwrite) throw new RemoteFsException(RemoteErrorKind.Conflict, "The file already exists", full, Endpoint);
     }
 
-    /// <summary>Closes the handle an OPEN answered for an upload that will not go on, and removes its file.</summary>
-    private async Task DiscardNewFileAsync(SftpChannel channel, SftpResponse openAnswer, string temporary)
+    /// <summary>Closes the handle an OPEN answered (if it did) for a transfer that will not go on, and removes <paramref name="remove"/>.</summary>
+    private async Task DiscardOpenedAsync(SftpChannel channel, SftpResponse openAnswer, string? remove)
     {
         byte[] handle;
         using (openAnswer)
@@ -239,7 +239,7 @@ internal sealed class SftpFileSystem : IRemoteFileSystem
             handle = openAnswer.ReadHandle();
         }
         await channel.CloseQuietlyAsync(handle).ConfigureAwait(false);
-        await RemoveQuietlyAsync(channel, temporary).ConfigureAwait(false);
+        if (remove is not null) await RemoveQuietlyAsync(channel, remove).ConfigureAwait(false);
     }
 
     private const SftpOpenFlags NewFileFlags = SftpOpenFlags.Write | SftpOpenFlags.Create | SftpOpenFlags.Exclusive | SftpOpenFlags.Truncate;
