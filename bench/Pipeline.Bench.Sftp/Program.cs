@@ -46,7 +46,7 @@ async Task Measure(string name, long bytes, Func<IRemoteFileSystem, Task> body)
     var (group, direction) = (name.Contains("verified") ? "transfer" : name.Contains("GiB") ? "big" : "small", name[..3]);
     if (!Runs(group, direction)) return;
     var (user, system) = (Process.GetCurrentProcess().UserProcessorTime, Process.GetCurrentProcess().PrivilegedProcessorTime);
-    var (exceptionsBefore, gcBefore) = (exceptions, GC.CollectionCount(0));
+    var (exceptionsBefore, gcBefore, workItemsBefore) = (exceptions, GC.CollectionCount(0), ThreadPool.CompletedWorkItemCount);
     var clock = Stopwatch.StartNew();
     await using (var fs = await provider.ConnectAsync(endpoint, connection))
         await body(fs);
@@ -54,7 +54,7 @@ async Task Measure(string name, long bytes, Func<IRemoteFileSystem, Task> body)
     using var self = Process.GetCurrentProcess();
     (user, system) = (self.UserProcessorTime - user, self.PrivilegedProcessorTime - system);
     var line = string.Create(CultureInfo.InvariantCulture, $"{label}\t{name}\t{seconds:0.000}\t{bytes}");
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label,-28} {name,-14} {seconds,8:0.000} s {bytes / seconds / 1e6,9:0.0} MB/s  (this process: {user.TotalSeconds:0.00} s user + {system.TotalSeconds:0.00} s system CPU, {exceptions - exceptionsBefore} exceptions, {GC.CollectionCount(0) - gcBefore} GCs)"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label,-28} {name,-14} {seconds,8:0.000} s {bytes / seconds / 1e6,9:0.0} MB/s  (this process: {user.TotalSeconds:0.00} s user + {system.TotalSeconds:0.00} s system CPU, {exceptions - exceptionsBefore} exceptions, {GC.CollectionCount(0) - gcBefore} GCs, {ThreadPool.CompletedWorkItemCount - workItemsBefore} thread-pool work items)"));
     if (results is not null) File.AppendAllText(results, line + "\n");
 }
 

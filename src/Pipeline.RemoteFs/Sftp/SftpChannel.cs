@@ -20,7 +20,7 @@ internal sealed class SftpChannel : IAsyncDisposable
     private readonly Stream _input; // blocking writes on ssh's standard input
     private readonly Stream _output; // blocking reads from ssh's standard output (buffered)
     private readonly TaskCompletionSource<(byte[] Buffer, int Length)?> _version = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly object _writeLock = new(); // one writer at a time: a packet is never interleaved with another
     private readonly ConcurrentDictionary<uint, PendingRequest> _pending = new();
     private int _outstanding; // _pending's count, without taking all its locks
     private readonly StringBuilder _stderr = new();
@@ -331,7 +331,7 @@ internal sealed class SftpChannel : IAsyncDisposable
     /// <param name="closeHandleIfAbandoned">For OPEN/OPENDIR: when the wait is cancelled, close the handle that arrives later.</param>
     public async Task<SftpResponse> RequestAsync(SftpPacketWriter request, CancellationToken cancellationToken, bool closeHandleIfAbandoned = false)
     {
-        var pending = await SendAsync(request, cancellationToken, closeHandleIfAbandoned).ConfigureAwait(false);
+        var pending = Send(request, cancellationToken, closeHandleIfAbandoned);
         try
         {
             return await pending.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -343,45 +343,87 @@ internal sealed class SftpChannel : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends a request; the returned task completes with its response.</summary>
-    public async ValueTask<PendingRequest> SendAsync(SftpPacketWriter request, CancellationToken cancellationToken, bool closeHandleIfAbandoned = false)
+    /// <summary>Sends a request; the returned pending request completes with its response.</summary>
+    /// <remarks>
+    /// Sending is synchronous: a blocking write to ssh's pipe, which returns as soon as the pipe has room (1 MiB on
+    /// Linux). An asynchronous send cost a state machine per request and gained nothing, the write being blocking.
+    /// </remarks>
+    public PendingRequest Send(SftpPacketWriter request, CancellationToken cancellationToken, bool closeHandleIfAbandoned = false)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var pending = Register(request, closeHandleIfAbandoned, out var id);
+        Write(request.Complete().Span, new ReadOnlySpan<uint>(in id));
+        return pending;
+    }
+
+    /// <summary>
+    /// Sends several requests with one write to ssh, so that ssh wakes once and sends them in one SSH message (the
+    /// server still answers each on its own, in order). The answers belong to the caller, also when it stops waiting.
+    /// </summary>
+    public PendingRequest[] Send(IReadOnlyList<SftpPacketWriter> requests, CancellationToken cancellationToken)
+    {
+        if (requests.Count == 1) return [Send(requests[0], cancellationToken)];
+        cancellationToken.ThrowIfCancellationRequested();
+        var pendings = new PendingRequest[requests.Count];
+        Span<uint> ids = stackalloc uint[requests.Count];
+        var length = 0;
+        for (var i = 0; i < requests.Count; i++)
+        {
+            pendings[i] = Register(requests[i], closeHandleIfAbandoned: false, out ids[i]);
+            length += requests[i].Length;
+        }
+        var batch = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var position = 0;
+            foreach (var request in requests)
+            {
+                request.Complete().Span.CopyTo(batch.AsSpan(position));
+                position += request.Length;
+            }
+            Write(batch.AsSpan(0, length), ids);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(batch);
+        }
+        return pendings;
+    }
+
+    private PendingRequest Register(SftpPacketWriter request, bool closeHandleIfAbandoned, out uint id)
     {
         ThrowIfFailed();
-        var id = Interlocked.Increment(ref _nextId);
+        id = Interlocked.Increment(ref _nextId);
         request.SetRequestId(id);
         var pending = new PendingRequest(closeHandleIfAbandoned);
         if (Interlocked.Increment(ref _outstanding) == 1) Volatile.Write(ref _lastProgress, _time.GetTimestamp());
         _pending[id] = pending;
-        try
-        {
-            await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            TryTake(id, out _);
-            throw;
-        }
-        try
-        {
-            if (_failure is not null)
-            {
-                TryTake(id, out _);
-                ThrowIfFailed();
-            }
-            // A blocking write, never cancelled half-way (the stream would lose its framing). Asynchronous pipe
-            // writes cost a thread-pool wake-up per 64 KiB; this blocks one thread at most per channel, for as long as
-            // ssh takes to drain the pipe (bounded by the operation timeout, after which ssh is killed).
-            _input.Write(request.Complete().Span);
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
-        {
-            Fail(new SftpChannelException(RemoteErrorKind.Transient, "The connection to the server was lost.", ex), kill: true);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
         return pending;
+    }
+
+    /// <summary>Writes registered requests to ssh; when they cannot be sent, they are taken back (or fail with the channel).</summary>
+    private void Write(ReadOnlySpan<byte> packets, ReadOnlySpan<uint> ids)
+    {
+        lock (_writeLock)
+        {
+            try
+            {
+                if (_failure is not null)
+                {
+                    foreach (var id in ids) TryTake(id, out _);
+                    ThrowIfFailed();
+                }
+                // A blocking write, never cancelled half-way (the stream would lose its framing). Asynchronous pipe
+                // writes cost a thread-pool wake-up per 64 KiB; this blocks one thread at most per channel (others wait
+                // for the lock), for as long as ssh takes to drain the pipe (bounded by the operation timeout, after
+                // which ssh is killed).
+                _input.Write(packets);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
+                Fail(new SftpChannelException(RemoteErrorKind.Transient, "The connection to the server was lost.", ex), kill: true);
+            }
+        }
     }
 
     private bool TryTake(uint id, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PendingRequest? pending)
@@ -400,8 +442,7 @@ internal sealed class SftpChannel : IAsyncDisposable
             {
                 try
                 {
-                    var pending = await SendAsync(request, CancellationToken.None).ConfigureAwait(false);
-                    (await pending.Task.ConfigureAwait(false)).Dispose();
+                    (await Send(request, CancellationToken.None).Task.ConfigureAwait(false)).Dispose();
                 }
                 catch (SftpChannelException)
                 {
@@ -423,18 +464,16 @@ internal sealed class SftpChannel : IAsyncDisposable
 
     private void WriteRaw(ReadOnlyMemory<byte> packet)
     {
-        _writeLock.Wait();
-        try
+        lock (_writeLock)
         {
-            _input.Write(packet.Span);
-        }
-        catch (IOException)
-        {
-            // ssh is gone already: the read that follows reports why.
-        }
-        finally
-        {
-            _writeLock.Release();
+            try
+            {
+                _input.Write(packet.Span);
+            }
+            catch (IOException)
+            {
+                // ssh is gone already: the read that follows reports why.
+            }
         }
     }
 
@@ -470,18 +509,16 @@ internal sealed class SftpChannel : IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         Fail(new SftpChannelException(RemoteErrorKind.Cancelled, "The SFTP session was closed."), kill: false);
         if (_watchdog is not null) await _watchdog.DisposeAsync().ConfigureAwait(false);
-        await _writeLock.WaitAsync().ConfigureAwait(false);
-        try
+        lock (_writeLock)
         {
-            _input.Dispose();
-            _process.StandardInput.Dispose(); // closes the pipe: ssh sees end of input and exits
-        }
-        catch (IOException)
-        {
-        }
-        finally
-        {
-            _writeLock.Release();
+            try
+            {
+                _input.Dispose();
+                _process.StandardInput.Dispose(); // closes the pipe: ssh sees end of input and exits
+            }
+            catch (IOException)
+            {
+            }
         }
         try
         {

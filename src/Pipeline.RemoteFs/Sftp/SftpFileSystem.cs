@@ -132,24 +132,20 @@ internal sealed class SftpFileSystem : IRemoteFileSystem
         var full = Resolve(path);
         return RunAsync<Stream>("Opening for reading", full, async channel =>
         {
-            var stat = channel.StatAsync(full, true, cancellationToken);
-            var open = channel.OpenAsync(full, SftpOpenFlags.Read, cancellationToken);
+            var (statAnswer, openAnswer) = await StatAndOpenAsync(channel, full, full, SftpOpenFlags.Read, null, cancellationToken).ConfigureAwait(false);
             SftpAttributes attributes;
             try
             {
-                attributes = await stat.ConfigureAwait(false);
+                using (statAnswer) attributes = statAnswer.ReadAttributes();
+                if (attributes.IsDirectory) throw new RemoteFsException(RemoteErrorKind.Conflict, "Cannot read a directory as a file", full, Endpoint);
             }
             catch
             {
-                _ = open.ContinueWith(t => channel.CloseQuietlyAsync(t.Result), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                await DiscardOpenedAsync(channel, openAnswer, null).ConfigureAwait(false);
                 throw;
             }
-            var handle = await open.ConfigureAwait(false);
-            if (attributes.IsDirectory)
-            {
-                await channel.CloseQuietlyAsync(handle).ConfigureAwait(false);
-                throw new RemoteFsException(RemoteErrorKind.Conflict, "Cannot read a directory as a file", full, Endpoint);
-            }
+            byte[] handle;
+            using (openAnswer) handle = openAnswer.ReadHandle();
             var end = length is null ? long.MaxValue : offset + length.Value;
             if (attributes.Flags.HasFlag(SftpAttributeFlags.Size)) end = Math.Min(end, attributes.Size);
             return new SftpReadStream(channel, handle, full, offset, Math.Max(end, offset), ReadChunk, Settings.MaxRequests, Error);
@@ -163,39 +159,28 @@ internal sealed class SftpFileSystem : IRemoteFileSystem
         if (full == "/") throw new RemoteFsException(RemoteErrorKind.Conflict, "Cannot write a file over the root directory", full, Endpoint);
         return RunAsync<RemoteWriteStream>("Opening for writing", full, async channel =>
         {
-            var existing = channel.TryStatAsync(full, true, cancellationToken);
             if (options.Resume)
             {
-                var found = await existing.ConfigureAwait(false);
-                if (found is { IsDirectory: true }) throw new RemoteFsException(RemoteErrorKind.Conflict, "A directory exists where the file was to be written", full, Endpoint);
-                if (found is not null && !options.Overwrite) throw new RemoteFsException(RemoteErrorKind.Conflict, "The file already exists", full, Endpoint);
+                var found = await channel.TryStatAsync(full, true, cancellationToken).ConfigureAwait(false);
+                CheckTarget(full, options, found);
                 var resumed = await ResumeAsync(channel, full, options, found, cancellationToken).ConfigureAwait(false);
                 if (resumed is not null) return resumed;
             }
             var temporary = RemotePath.TemporarySibling(full);
-            var open = OpenNewAsync(channel, temporary, cancellationToken);
+            var (statAnswer, openAnswer) = await StatAndOpenAsync(channel, full, temporary, NewFileFlags, temporary, cancellationToken).ConfigureAwait(false);
             try
             {
-                var target = await existing.ConfigureAwait(false);
-                if (target is not null)
-                {
-                    if (target.Value.IsDirectory) throw new RemoteFsException(RemoteErrorKind.Conflict, "A directory exists where the file was to be written", full, Endpoint);
-                    if (!options.Overwrite) throw new RemoteFsException(RemoteErrorKind.Conflict, "The file already exists", full, Endpoint);
-                }
+                using (statAnswer) CheckTarget(full, options, SftpRequests.ReadStat(statAnswer));
             }
             catch
             {
-                _ = open.ContinueWith(async t =>
-                {
-                    await channel.CloseQuietlyAsync(t.Result).ConfigureAwait(false);
-                    await RemoveQuietlyAsync(channel, temporary).ConfigureAwait(false);
-                }, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                await DiscardOpenedAsync(channel, openAnswer, temporary).ConfigureAwait(false);
                 throw;
             }
             byte[] handle;
             try
             {
-                handle = await open.ConfigureAwait(false);
+                using (openAnswer) handle = openAnswer.ReadHandle();
             }
             catch (SftpStatusException ex) when (ex.Code == SftpStatusCode.NoSuchFile)
             {
@@ -208,8 +193,59 @@ internal sealed class SftpFileSystem : IRemoteFileSystem
         }, cancellationToken, forTransfer: true);
     }
 
+    /// <summary>
+    /// Sends a STAT and an OPEN in one write and waits once, for the OPEN's answer (a server answering in order has
+    /// answered the STAT by then): one wake-up where two requests in turn cost two. The answers are the caller's; when
+    /// the wait is cancelled, a handle the OPEN brings later is closed and <c>removeIfAbandoned</c> (the file the OPEN
+    /// creates, if any) removed.
+    /// </summary>
+    private async Task<(SftpResponse Stat, SftpResponse Open)> StatAndOpenAsync(SftpChannel channel, string statPath, string openPath, SftpOpenFlags flags,
+        string? removeIfAbandoned, CancellationToken cancellationToken)
+    {
+        PendingRequest[] sent;
+        using (var stat = SftpRequests.StatRequest(statPath, followLinks: true))
+        using (var open = SftpRequests.OpenRequest(openPath, flags))
+            sent = channel.Send([stat, open], cancellationToken);
+        var (statAnswer, openAnswer) = (sent[0].Task, sent[1].Task);
+        try
+        {
+            await ((Task)openAnswer).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            cancellationToken.ThrowIfCancellationRequested();
+            var statResponse = await statAnswer.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return (statResponse, await openAnswer.ConfigureAwait(false));
+        }
+        catch (OperationCanceledException)
+        {
+            SftpResponse.DisposeWhenAnswered(statAnswer);
+            _ = openAnswer.ContinueWith(t => DiscardOpenedAsync(channel, t.Result, removeIfAbandoned), CancellationToken.None,
+                TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            throw;
+        }
+    }
+
+    private void CheckTarget(string full, WriteOptions options, SftpAttributes? target)
+    {
+        if (target is { IsDirectory: true }) throw new RemoteFsException(RemoteErrorKind.Conflict, "A directory exists where the file was to be written", full, Endpoint);
+        if (target is not null && !options.Overwrite) throw new RemoteFsException(RemoteErrorKind.Conflict, "The file already exists", full, Endpoint);
+    }
+
+    /// <summary>Closes the handle an OPEN answered (if it did) for a transfer that will not go on, and removes <paramref name="remove"/>.</summary>
+    private async Task DiscardOpenedAsync(SftpChannel channel, SftpResponse openAnswer, string? remove)
+    {
+        byte[] handle;
+        using (openAnswer)
+        {
+            if (openAnswer.Type != SftpPacketType.Handle) return;
+            handle = openAnswer.ReadHandle();
+        }
+        await channel.CloseQuietlyAsync(handle).ConfigureAwait(false);
+        if (remove is not null) await RemoveQuietlyAsync(channel, remove).ConfigureAwait(false);
+    }
+
+    private const SftpOpenFlags NewFileFlags = SftpOpenFlags.Write | SftpOpenFlags.Create | SftpOpenFlags.Exclusive | SftpOpenFlags.Truncate;
+
     private static Task<byte[]> OpenNewAsync(SftpChannel channel, string path, CancellationToken cancellationToken) =>
-        channel.OpenAsync(path, SftpOpenFlags.Write | SftpOpenFlags.Create | SftpOpenFlags.Exclusive | SftpOpenFlags.Truncate, cancellationToken);
+        channel.OpenAsync(path, NewFileFlags, cancellationToken);
 
     /// <summary>
     /// Continues an interrupted upload: the largest partial sibling left by an earlier attempt, or else (as the local

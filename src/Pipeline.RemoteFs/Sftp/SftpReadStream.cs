@@ -97,7 +97,7 @@ internal sealed class SftpReadStream : Stream
     /// <summary>Takes the next answer in order; false at end of file.</summary>
     private async Task<bool> NextAsync(CancellationToken cancellationToken)
     {
-        await FillAsync(cancellationToken).ConfigureAwait(false);
+        Fill(cancellationToken);
         if (_inFlight.First is null)
         {
             _eof = true;
@@ -130,30 +130,29 @@ internal sealed class SftpReadStream : Stream
         {
             // A short read: ask for the rest before anything later.
             var rest = next.Offset + received;
-            _inFlight.AddFirst(new InFlight(rest, next.Length - received, await SendReadAsync(rest, next.Length - received, cancellationToken).ConfigureAwait(false)));
+            _inFlight.AddFirst(new InFlight(rest, next.Length - received, SendRead(rest, next.Length - received, cancellationToken)));
         }
-        await FillAsync(cancellationToken).ConfigureAwait(false);
+        Fill(cancellationToken);
         return true;
     }
 
-    private async Task FillAsync(CancellationToken cancellationToken)
+    private void Fill(CancellationToken cancellationToken)
     {
         while (_inFlight.Count < _window && _requestOffset < _end)
         {
             var length = (int)Math.Min(_chunk, _end - _requestOffset);
-            _inFlight.AddLast(new InFlight(_requestOffset, length, await SendReadAsync(_requestOffset, length, cancellationToken).ConfigureAwait(false)));
+            _inFlight.AddLast(new InFlight(_requestOffset, length, SendRead(_requestOffset, length, cancellationToken)));
             _requestOffset += length;
         }
     }
 
-    private async Task<Task<SftpResponse>> SendReadAsync(long offset, int length, CancellationToken cancellationToken)
+    private Task<SftpResponse> SendRead(long offset, int length, CancellationToken cancellationToken)
     {
         using var request = new SftpPacketWriter(SftpPacketType.Read, 64);
         request.WriteBytes(_handle);
         request.WriteUInt64((ulong)offset);
         request.WriteUInt32((uint)length);
-        var pending = await _channel.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        return pending.Task;
+        return _channel.Send(request, cancellationToken).Task;
     }
 
     protected override void Dispose(bool disposing)
@@ -162,19 +161,16 @@ internal sealed class SftpReadStream : Stream
         base.Dispose(disposing);
     }
 
-    public override async ValueTask DisposeAsync()
+    public override ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return ValueTask.CompletedTask;
         _current?.Dispose();
         _current = null;
-        foreach (var request in _inFlight)
-            _ = request.Response.ContinueWith(static t =>
-            {
-                if (t.IsCompletedSuccessfully) t.Result.Dispose();
-            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        foreach (var request in _inFlight) SftpResponse.DisposeWhenAnswered(request.Response);
         _inFlight.Clear();
-        await _channel.CloseWithoutWaitingAsync(_handle).ConfigureAwait(false);
+        _channel.CloseWithoutWaiting(_handle);
         _channel.EndTransfer();
         GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
     }
 }

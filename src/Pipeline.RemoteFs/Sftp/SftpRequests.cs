@@ -10,12 +10,21 @@ internal static class SftpRequests
     /// <summary>STAT or LSTAT, with <c>null</c> when nothing is there (without an exception: uploads ask this of every new file).</summary>
     public static async Task<SftpAttributes?> TryStatAsync(this SftpChannel channel, string path, bool followLinks, CancellationToken cancellationToken)
     {
-        using var request = new SftpPacketWriter(followLinks ? SftpPacketType.Stat : SftpPacketType.Lstat);
-        request.WriteString(path);
+        using var request = StatRequest(path, followLinks);
         using var response = await channel.RequestAsync(request, cancellationToken).ConfigureAwait(false);
-        if (response.Type == SftpPacketType.Status && response.Reader().ReadUInt32() == (uint)SftpStatusCode.NoSuchFile) return null;
-        return response.ReadAttributes();
+        return ReadStat(response);
     }
+
+    public static SftpPacketWriter StatRequest(string path, bool followLinks)
+    {
+        var request = new SftpPacketWriter(followLinks ? SftpPacketType.Stat : SftpPacketType.Lstat);
+        request.WriteString(path);
+        return request;
+    }
+
+    /// <summary>The attributes of a STAT or LSTAT answer, or <c>null</c> for "no such file".</summary>
+    public static SftpAttributes? ReadStat(SftpResponse response) =>
+        response.Type == SftpPacketType.Status && response.Reader().ReadUInt32() == (uint)SftpStatusCode.NoSuchFile ? null : response.ReadAttributes();
 
     public static async Task<SftpAttributes> FstatAsync(this SftpChannel channel, byte[] handle, CancellationToken cancellationToken)
     {
@@ -27,12 +36,18 @@ internal static class SftpRequests
 
     public static async Task<byte[]> OpenAsync(this SftpChannel channel, string path, SftpOpenFlags flags, CancellationToken cancellationToken)
     {
-        using var request = new SftpPacketWriter(SftpPacketType.Open);
+        using var request = OpenRequest(path, flags);
+        using var response = await channel.RequestAsync(request, cancellationToken, closeHandleIfAbandoned: true).ConfigureAwait(false);
+        return response.ReadHandle();
+    }
+
+    public static SftpPacketWriter OpenRequest(string path, SftpOpenFlags flags)
+    {
+        var request = new SftpPacketWriter(SftpPacketType.Open);
         request.WriteString(path);
         request.WriteUInt32((uint)flags);
         request.WriteAttributes(SftpAttributes.Empty);
-        using var response = await channel.RequestAsync(request, cancellationToken, closeHandleIfAbandoned: true).ConfigureAwait(false);
-        return response.ReadHandle();
+        return request;
     }
 
     public static async Task<byte[]> OpenDirectoryAsync(this SftpChannel channel, string path, CancellationToken cancellationToken)
@@ -46,6 +61,13 @@ internal static class SftpRequests
     /// <summary>Sends CLOSE; the task completes with its status.</summary>
     public static Task CloseAsync(this SftpChannel channel, byte[] handle, CancellationToken cancellationToken) =>
         channel.StatusRequestAsync(SftpPacketType.Close, request => request.WriteBytes(handle), cancellationToken);
+
+    public static SftpPacketWriter CloseRequest(byte[] handle)
+    {
+        var request = new SftpPacketWriter(SftpPacketType.Close);
+        request.WriteBytes(handle);
+        return request;
+    }
 
     /// <summary>Every entry of a directory (without "." and ".."), with its LSTAT attributes.</summary>
     public static async Task<List<(string Name, SftpAttributes Attributes)>> ReadDirectoryAsync(this SftpChannel channel, string path, CancellationToken cancellationToken)
@@ -97,17 +119,12 @@ internal static class SftpRequests
     }
 
     /// <summary>Sends CLOSE without waiting for its answer (a read handle: nothing to learn from it, one round trip saved).</summary>
-    public static async Task CloseWithoutWaitingAsync(this SftpChannel channel, byte[] handle)
+    public static void CloseWithoutWaiting(this SftpChannel channel, byte[] handle)
     {
-        using var request = new SftpPacketWriter(SftpPacketType.Close);
-        request.WriteBytes(handle);
+        using var request = CloseRequest(handle);
         try
         {
-            var pending = await channel.SendAsync(request, CancellationToken.None).ConfigureAwait(false);
-            _ = pending.Task.ContinueWith(static t =>
-            {
-                if (t.IsCompletedSuccessfully) t.Result.Dispose();
-            }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            SftpResponse.DisposeWhenAnswered(channel.Send(request, CancellationToken.None).Task);
         }
         catch (SftpChannelException)
         {
@@ -150,8 +167,14 @@ internal static class SftpRequests
             request.WriteString(link);
         }, cancellationToken);
 
-    public static Task FsyncAsync(this SftpChannel channel, byte[] handle, CancellationToken cancellationToken) =>
-        channel.ExtendedAsync(SftpExtensions.Fsync, request => request.WriteBytes(handle), cancellationToken);
+    /// <summary>fsync@openssh.com: the server flushes an open file to disk before it answers.</summary>
+    public static SftpPacketWriter FsyncRequest(byte[] handle)
+    {
+        var request = new SftpPacketWriter(SftpPacketType.Extended);
+        request.WriteString(SftpExtensions.Fsync);
+        request.WriteBytes(handle);
+        return request;
+    }
 
     /// <summary>copy-data: the server copies from one open handle to another (length 0: to the end).</summary>
     public static Task CopyDataAsync(this SftpChannel channel, byte[] from, byte[] to, long toOffset, CancellationToken cancellationToken) =>

@@ -69,6 +69,21 @@ internal sealed class SftpResponse : IDisposable
         return reader.ReadString();
     }
 
+    /// <summary>Returns an answer's buffer to the pool once it is there (disposing an answer twice is harmless).</summary>
+    public static void DisposeWhenAnswered(Task<SftpResponse>? answer)
+    {
+        if (answer is null) return;
+        if (answer.IsCompleted)
+        {
+            if (answer.IsCompletedSuccessfully) answer.Result.Dispose();
+            return;
+        }
+        _ = answer.ContinueWith(static t =>
+        {
+            if (t.IsCompletedSuccessfully) t.Result.Dispose();
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
     public void Dispose()
     {
         var buffer = Interlocked.Exchange(ref _buffer, null);

@@ -94,14 +94,35 @@ internal sealed class SftpWriteStream : RemoteWriteStream
         ThrowIfUnusable();
         await Guard(async () =>
         {
-            await SendBufferAsync(cancellationToken).ConfigureAwait(false);
-            // Everything up to the close is sent back to back; the server handles requests in order.
-            var fsync = _fsync && _channel.Supports(SftpExtensions.Fsync) ? _channel.FsyncAsync(_handle, cancellationToken) : Task.CompletedTask;
-            var close = _channel.CloseAsync(_handle, cancellationToken);
+            // The last WRITE, the fsync and the CLOSE go to ssh in one write, and the server handles them in order.
+            using var last = TakePacket();
+            using var fsync = _fsync && _channel.Supports(SftpExtensions.Fsync) ? SftpRequests.FsyncRequest(_handle) : null;
+            using var close = SftpRequests.CloseRequest(_handle);
+            var batch = new List<SftpPacketWriter>(3);
+            if (last is not null) batch.Add(last);
+            if (fsync is not null) batch.Add(fsync);
+            batch.Add(close);
+            var sent = _channel.Send(batch, cancellationToken);
             _handleOpen = false;
-            while (_inFlight.Count > 0) await CompleteOldestAsync(cancellationToken).ConfigureAwait(false);
-            await fsync.ConfigureAwait(false);
-            await close.ConfigureAwait(false);
+            if (last is not null) _inFlight.Enqueue(sent[0].Task);
+            var fsyncAnswer = fsync is null ? null : sent[^2].Task;
+            var closeAnswer = sent[^1].Task;
+            try
+            {
+                // One wake-up for all of them: a server answering in order (OpenSSH does) has answered every WRITE and
+                // the fsync once the CLOSE is answered. Then each is checked in order, so the first failure is the one
+                // reported, and nothing is renamed unless every write, the fsync and the close succeeded.
+                await ((Task)closeAnswer).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                cancellationToken.ThrowIfCancellationRequested();
+                while (_inFlight.Count > 0) await CompleteOldestAsync(cancellationToken).ConfigureAwait(false);
+                if (fsyncAnswer is not null) Check(await fsyncAnswer.WaitAsync(cancellationToken).ConfigureAwait(false));
+                Check(await closeAnswer.ConfigureAwait(false));
+            }
+            finally
+            {
+                SftpResponse.DisposeWhenAnswered(fsyncAnswer);
+                SftpResponse.DisposeWhenAnswered(closeAnswer);
+            }
             await _fileSystem.RenameIntoPlaceAsync(_channel, _temporary, Path, _options.Overwrite, cancellationToken).ConfigureAwait(false);
             _committed = true;
         }).ConfigureAwait(false);
@@ -134,15 +155,22 @@ internal sealed class SftpWriteStream : RemoteWriteStream
 
     private async Task SendBufferAsync(CancellationToken cancellationToken)
     {
-        if (_packet is null) return;
-        using var request = _packet;
+        using var request = TakePacket();
+        if (request is null) return;
+        _inFlight.Enqueue(_channel.Send(request, cancellationToken).Task);
+        while (_inFlight.Count >= _window) await CompleteOldestAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The WRITE being filled, finished; null when nothing is buffered.</summary>
+    private SftpPacketWriter? TakePacket()
+    {
+        var request = _packet;
+        if (request is null) return null;
         _packet = null;
         request.PatchUInt32(_lengthPosition, (uint)_buffered);
-        var pending = await _channel.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        _inFlight.Enqueue(pending.Task);
         _offset += _buffered;
         _buffered = 0;
-        while (_inFlight.Count >= _window) await CompleteOldestAsync(cancellationToken).ConfigureAwait(false);
+        return request;
     }
 
     private async Task CompleteOldestAsync(CancellationToken cancellationToken)
@@ -150,6 +178,11 @@ internal sealed class SftpWriteStream : RemoteWriteStream
         using var response = await _inFlight.Peek().WaitAsync(cancellationToken).ConfigureAwait(false);
         _ = _inFlight.Dequeue();
         response.Expect(SftpPacketType.Status);
+    }
+
+    private static void Check(SftpResponse response)
+    {
+        using (response) response.Expect(SftpPacketType.Status);
     }
 
     private async Task Guard(Func<Task> action)

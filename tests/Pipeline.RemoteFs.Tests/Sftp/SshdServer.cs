@@ -24,6 +24,12 @@ public sealed class SshdServer : IDisposable
     private Process? _sshd;
 
     public SshdServer()
+        : this("")
+    {
+    }
+
+    /// <param name="sftpArguments">Arguments for sshd's internal-sftp, e.g. "-P write" to refuse every WRITE request.</param>
+    internal SshdServer(string sftpArguments)
     {
         if (Unavailable is not null) return;
         Root = Directory.CreateTempSubdirectory("pipeline-sshd-").FullName;
@@ -61,7 +67,7 @@ public sealed class SshdServer : IDisposable
             UsePAM no
             MaxStartups 100
             MaxSessions 100
-            Subsystem sftp internal-sftp
+            Subsystem sftp internal-sftp {sftpArguments}
             LogLevel INFO
 
             """);
