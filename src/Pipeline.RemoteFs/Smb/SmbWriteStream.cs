@@ -24,8 +24,10 @@ internal sealed class SmbWriteStream : RemoteWriteStream
     private readonly SmbFileSystem _fs;
     private readonly string _path, _temporary;
     private readonly bool _overwrite, _resume, _createParents;
-    private readonly Queue<Task> _inFlight = new();
-    private readonly byte[] _buffer;
+    // Each WRITE in flight with its pooled request buffer, returned to the pool once that WRITE has completed.
+    private readonly Queue<(Task Write, byte[] Request)> _inFlight = new();
+    // A pooled WRITE request being filled from SmbFiles.WriteDataOffset: sent as it is, without another copy.
+    private byte[] _buffer;
     private readonly int _bufferSize;
     private SmbHandle? _handle;
     private int _filled;
@@ -40,9 +42,9 @@ internal sealed class SmbWriteStream : RemoteWriteStream
         _temporary = temporary;
         _overwrite = overwrite;
         _createParents = createParents;
-        // Pooled: a fresh megabyte per upload is a large-object allocation, and thousands of small uploads would
-        // spend their time in full garbage collections.
-        _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(writeSize);
+        // Pooled: a fresh megabyte per upload (or per WRITE) is a large-object allocation, and thousands of small
+        // uploads or a large one would spend their time in full garbage collections.
+        _buffer = SmbFiles.RentWriteRequest(writeSize);
         _bufferSize = writeSize;
     }
 
@@ -56,7 +58,7 @@ internal sealed class SmbWriteStream : RemoteWriteStream
         _overwrite = overwrite;
         _resume = true;
         _position = position;
-        _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(handle.Connection.MaxWriteSize);
+        _buffer = SmbFiles.RentWriteRequest(handle.Connection.MaxWriteSize);
         _bufferSize = handle.Connection.MaxWriteSize;
     }
 
@@ -78,7 +80,7 @@ internal sealed class SmbWriteStream : RemoteWriteStream
         while (buffer.Length > 0)
         {
             var n = Math.Min(buffer.Length, _bufferSize - _filled);
-            buffer.Span[..n].CopyTo(_buffer.AsSpan(_filled));
+            buffer.Span[..n].CopyTo(_buffer.AsSpan(SmbFiles.WriteDataOffset + _filled));
             _filled += n;
             buffer = buffer[n..];
             if (_filled == _bufferSize) await SendBufferAsync(cancellationToken).ConfigureAwait(false);
@@ -93,8 +95,9 @@ internal sealed class SmbWriteStream : RemoteWriteStream
             _handle = await CreateTemporaryAsync(flush: false, cancellationToken).ConfigureAwait(false);
             return;
         }
-        // WriteAsync copies the bytes into its request before it first awaits, so the buffer is free again at once.
-        _inFlight.Enqueue(_handle.WriteAsync(_position, _buffer.AsMemory(0, _filled), cancellationToken));
+        // The buffer is the request: it travels with its WRITE, and the next bytes go to a fresh one.
+        _inFlight.Enqueue((_handle.WriteAsync(_position, _buffer, _filled, cancellationToken), _buffer));
+        _buffer = SmbFiles.RentWriteRequest(_bufferSize);
         _position += _filled;
         _filled = 0;
         // A resumable upload keeps one WRITE in flight, so that the partial file never has a hole that a resume would skip.
@@ -134,7 +137,7 @@ internal sealed class SmbWriteStream : RemoteWriteStream
             new(SmbCommand.Create, SmbFiles.CreateRequest(_temporary, SmbAccess.Read | SmbAccess.Write | SmbAccess.Delete, SmbAccess.OverwriteIf,
                 SmbAccess.NonDirectoryFile, SmbAccess.ShareRead | SmbAccess.ShareDelete)),
         };
-        if (_filled > 0) parts.Add(new(SmbCommand.Write, SmbFiles.WriteRequest(related, 0, _buffer.AsSpan(0, _filled)), _filled, _ => true));
+        if (_filled > 0) parts.Add(new(SmbCommand.Write, SmbFiles.WriteRequest(related, 0, _buffer.AsSpan(SmbFiles.WriteDataOffset, _filled)), _filled, _ => true));
         if (flush) parts.Add(new(SmbCommand.Flush, SmbFiles.FlushRequest(related), Accept: _ => true));
         var responses = await c.SendCompoundAsync(parts, cancellationToken).ConfigureAwait(false);
         var handle = SmbFiles.ParseCreate(c, responses[0]);
@@ -155,13 +158,19 @@ internal sealed class SmbWriteStream : RemoteWriteStream
 
     private async Task AwaitOldestAsync()
     {
+        var (write, request) = _inFlight.Dequeue();
         try
         {
-            await _inFlight.Dequeue().ConfigureAwait(false);
+            await write.ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             throw SmbErrors.Map(ex, "Writing", _path, _fs.Endpoint);
+        }
+        finally
+        {
+            // The WRITE has completed (sent or failed; SendAsync never abandons a frame half-way): its buffer is free.
+            System.Buffers.ArrayPool<byte>.Shared.Return(request);
         }
     }
 
@@ -221,14 +230,18 @@ internal sealed class SmbWriteStream : RemoteWriteStream
     {
         if (_disposed) return;
         _disposed = true;
-        while (_inFlight.Count > 0)
+        while (_inFlight.TryDequeue(out var entry))
         {
             try
             {
-                await _inFlight.Dequeue().ConfigureAwait(false);
+                await entry.Write.ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is SmbConnectionException or SmbStatusException or SmbProtocolException or OperationCanceledException)
             {
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(entry.Request);
             }
         }
         if (!_committed && _handle is not null)
@@ -241,7 +254,7 @@ internal sealed class SmbWriteStream : RemoteWriteStream
                     {
                         // Keep what was accepted, so that the next resumed upload continues after it.
                         using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                        await _handle.WriteAsync(_position, _buffer.AsMemory(0, _filled), quick.Token).ConfigureAwait(false);
+                        await _handle.WriteAsync(_position, _buffer, _filled, quick.Token).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (ex is SmbConnectionException or SmbStatusException or SmbProtocolException or OperationCanceledException)
                     {
