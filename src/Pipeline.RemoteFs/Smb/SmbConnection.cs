@@ -364,16 +364,16 @@ internal sealed class SmbConnection : IAsyncDisposable
         ulong messageId = 0;
         try
         {
-            if (command != SmbCommand.Negotiate)
-                await AcquireCreditsAsync(needed, linked.Token).ConfigureAwait(false);
+            // NEGOTIATE too: it spends the one credit a connection starts with (message id 0). Skipping it left this
+            // count one above the server's, and a request that waited for exactly all its credits was refused.
+            await AcquireCreditsAsync(needed, linked.Token).ConfigureAwait(false);
             await _sendLock.WaitAsync(linked.Token).ConfigureAwait(false);
             try
             {
                 ThrowIfBroken();
                 messageId = _nextMessageId;
                 _nextMessageId += (ulong)needed;
-                ushort creditRequest;
-                lock (_creditLock) creditRequest = (ushort)(needed + (_credits < 256 ? 64 : 0));
+                var creditRequest = CreditRequest(needed);
                 var treeId = command is SmbCommand.Negotiate or SmbCommand.SessionSetup or SmbCommand.TreeConnect or SmbCommand.Logoff ? 0 : TreeId;
                 SmbHeader.Write(request, command, charge, creditRequest, messageId, treeId, command == SmbCommand.Negotiate ? 0 : SessionId);
                 _pending[messageId] = pending;
@@ -467,8 +467,7 @@ internal sealed class SmbConnection : IAsyncDisposable
                     if (!ReferenceEquals(message, request)) request.CopyTo(message, 0);
                     ids[i] = _nextMessageId;
                     _nextMessageId += (ulong)Math.Max(1, (int)charges[i]);
-                    ushort creditRequest;
-                    lock (_creditLock) creditRequest = (ushort)(Math.Max(1, (int)charges[i]) + (_credits < 256 ? 16 : 0));
+                    var creditRequest = CreditRequest(Math.Max(1, (int)charges[i]));
                     SmbHeader.Write(message, command, charges[i], creditRequest, ids[i], TreeId, SessionId);
                     if (!last) BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(20), (uint)message.Length);
                     if (i > 0) BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(16), SmbHeader.FlagRelated);
@@ -637,6 +636,18 @@ internal sealed class SmbConnection : IAsyncDisposable
             }
             throw;
         }
+    }
+
+    /// <summary>
+    /// The credits a request asks for: its own charge, plus what is missing to hold enough for a stream's READs or
+    /// WRITEs in flight twice over (<see cref="SmbSettings.IoDepth"/> of the largest size, and a compound's extra).
+    /// A fixed top-up of 64 left a session with about 130 credits, and a request that needed more (an open with an
+    /// 8 MiB first READ) waited for credits no answer would ever bring.
+    /// </summary>
+    private ushort CreditRequest(int charge)
+    {
+        var target = 2 * _settings.IoDepth * Math.Max(1, _settings.MaxIoSize / 65536) + 64;
+        lock (_creditLock) return (ushort)Math.Min(charge + Math.Max(0, target - _credits), 8192);
     }
 
     private void Grant(int count)
