@@ -86,6 +86,8 @@ internal sealed class SmbReadStream : Stream
                 return n;
             }
             if (_position >= _end || buffer.Length == 0) return 0;
+            // Bytes already here are returned even when cancelled; a new chunk is not taken (it may have arrived).
+            cancellationToken.ThrowIfCancellationRequested();
             try
             {
                 if (_handle is null || _handle.Connection.IsBroken)
