@@ -19,7 +19,7 @@ namespace Pipeline.RemoteFs.Smb;
 /// commit a rename before the delayed data of a new file). On Samba with <c>strict sync</c> (its default) it is an
 /// fsync of that one file; uploads of several files at once overlap them.</para>
 /// </remarks>
-internal sealed class SmbWriteStream : RemoteWriteStream
+internal sealed class SmbWriteStream : RemoteWriteStream, IChecksumVerifyingWriteStream
 {
     private readonly SmbFileSystem _fs;
     private readonly string _path, _temporary;
@@ -33,6 +33,8 @@ internal sealed class SmbWriteStream : RemoteWriteStream
     private int _filled;
     private long _position;
     private bool _committed, _disposed, _closed;
+    // The READ that rode in the creating compound (a file that fits in one WRITE, verified before its commit).
+    private ArraySegment<byte>? _readBack;
 
     /// <summary>An upload whose temporary file is created with its first WRITE.</summary>
     public SmbWriteStream(SmbFileSystem fs, string path, string temporary, bool overwrite, bool createParents, int writeSize)
@@ -92,7 +94,7 @@ internal sealed class SmbWriteStream : RemoteWriteStream
         if (_filled == 0) return;
         if (_handle is null)
         {
-            _handle = await CreateTemporaryAsync(flush: false, cancellationToken).ConfigureAwait(false);
+            _handle = await CreateTemporaryAsync(flush: false, readBack: false, cancellationToken).ConfigureAwait(false);
             return;
         }
         // The buffer is the request: it travels with its WRITE, and the next bytes go to a fresh one.
@@ -111,26 +113,28 @@ internal sealed class SmbWriteStream : RemoteWriteStream
     /// fails, the temporary file is deleted before the failure is thrown. A missing parent directory is created (when
     /// the upload may) and the compound sent again.
     /// </summary>
-    private async Task<SmbHandle> CreateTemporaryAsync(bool flush, CancellationToken cancellationToken)
+    private async Task<SmbHandle> CreateTemporaryAsync(bool flush, bool readBack, CancellationToken cancellationToken)
     {
         SmbHandle handle;
         try
         {
-            handle = await _fs.WithConnectionAsync("Opening for write", _path, c => CreateTemporaryAsync(c, flush, cancellationToken), cancellationToken).ConfigureAwait(false);
+            handle = await _fs.WithConnectionAsync("Opening for write", _path, c => CreateTemporaryAsync(c, flush, readBack, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (RemoteFsException ex) when (_createParents && ex.Kind == RemoteErrorKind.NotFound &&
             ex.InnerException is SmbStatusException { Status: SmbStatus.ObjectPathNotFound })
         {
             await _fs.CreateDirectoryAsync(RemotePath.GetParent(_path), cancellationToken).ConfigureAwait(false);
-            handle = await _fs.WithConnectionAsync("Opening for write", _path, c => CreateTemporaryAsync(c, flush, cancellationToken), cancellationToken).ConfigureAwait(false);
+            handle = await _fs.WithConnectionAsync("Opening for write", _path, c => CreateTemporaryAsync(c, flush, readBack, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         _position += _filled;
         _filled = 0;
         return handle;
     }
 
-    private async Task<SmbHandle> CreateTemporaryAsync(SmbConnection c, bool flush, CancellationToken cancellationToken)
+    private async Task<SmbHandle> CreateTemporaryAsync(SmbConnection c, bool flush, bool readBack, CancellationToken cancellationToken)
     {
+        // The read-back asks for one byte more than was written, so that a longer file shows too.
+        var readLength = Math.Min(_filled + 1, c.MaxReadSize);
         var related = SmbHandle.Related(c);
         var parts = new List<SmbCompoundPart>
         {
@@ -139,14 +143,19 @@ internal sealed class SmbWriteStream : RemoteWriteStream
         };
         if (_filled > 0) parts.Add(new(SmbCommand.Write, SmbFiles.WriteRequest(related, 0, _buffer.AsSpan(SmbFiles.WriteDataOffset, _filled)), _filled, _ => true));
         if (flush) parts.Add(new(SmbCommand.Flush, SmbFiles.FlushRequest(related), Accept: _ => true));
+        if (readBack) parts.Add(new(SmbCommand.Read, SmbFiles.ReadRequest(related, 0, readLength), readLength, _ => true));
         var responses = await c.SendCompoundAsync(parts, cancellationToken).ConfigureAwait(false);
         var handle = SmbFiles.ParseCreate(c, responses[0]);
         try
         {
             for (var i = 1; i < responses.Length; i++)
-                if (responses[i].Status != SmbStatus.Success)
+                if (responses[i].Status != SmbStatus.Success && !(parts[i].Command == SmbCommand.Read && responses[i].Status == SmbStatus.EndOfFile))
                     throw new SmbStatusException(responses[i].Status, parts[i].Command.ToString());
             if (_filled > 0) SmbFiles.CheckWritten(responses[1], _filled);
+            // Only a read that shows the whole file (and its end) can verify it; otherwise the file is read back after.
+            _readBack = null;
+            if (readBack && SmbFiles.ParseRead(responses[^1], readLength) is var data && (readLength > _filled || data.Count < readLength))
+                _readBack = data;
             return handle;
         }
         catch
@@ -182,7 +191,7 @@ internal sealed class SmbWriteStream : RemoteWriteStream
         if (_handle is null)
         {
             // The whole file is in the buffer: CREATE, WRITE and FLUSH in one round trip.
-            _handle = await CreateTemporaryAsync(flush, cancellationToken).ConfigureAwait(false);
+            _handle = await CreateTemporaryAsync(flush, readBack: false, cancellationToken).ConfigureAwait(false);
             flush = false;
         }
         else
@@ -190,12 +199,27 @@ internal sealed class SmbWriteStream : RemoteWriteStream
             await SendBufferAsync(cancellationToken).ConfigureAwait(false);
             while (_inFlight.Count > 0) await AwaitOldestAsync().ConfigureAwait(false);
         }
+        if (flush)
+        {
+            try
+            {
+                await _handle.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                throw SmbErrors.Map(ex, "Committing", _path, _fs.Endpoint);
+            }
+        }
+        await RenameAndCloseAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Only once every WRITE and the FLUSH have been acknowledged: rename and CLOSE in one round trip.</summary>
+    private async Task RenameAndCloseAsync(CancellationToken cancellationToken)
+    {
         try
         {
-            if (flush) await _handle.FlushAsync(cancellationToken).ConfigureAwait(false);
-            // Only now, with every WRITE and the FLUSH acknowledged: rename and CLOSE in one round trip.
             _closed = true;
-            await _handle.Connection.SendCompoundAsync(
+            await _handle!.Connection.SendCompoundAsync(
                 [(SmbCommand.SetInfo, SmbFiles.RenameRequest(_handle, _path, _overwrite)), (SmbCommand.Close, SmbFiles.CloseRequest(_handle))],
                 cancellationToken).ConfigureAwait(false);
         }
@@ -208,6 +232,90 @@ internal sealed class SmbWriteStream : RemoteWriteStream
             throw SmbErrors.Map(ex, "Committing", _path, _fs.Endpoint);
         }
         _committed = true;
+    }
+
+    /// <summary>
+    /// The commit of a verified upload: after the last WRITE and the FLUSH, the stored bytes are read back over the
+    /// same handle and hashed, and the rename happens only when they match. A file that fits in one WRITE is read back
+    /// in the compound that creates it (CREATE, WRITE, FLUSH, READ), so a verified small upload costs the same two
+    /// round trips as an unverified one, where a commit followed by reading the file back took three.
+    /// </summary>
+    public async Task<FileChecksum?> CommitIfStoredChecksumAsync(ChecksumAlgorithm algorithm, string expectedHex, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_committed) throw new InvalidOperationException("The upload was already committed.");
+        if (_resume) return null; // the partial file holds bytes this stream never saw
+        using var hash = Local.Checksums.Create(algorithm);
+        try
+        {
+            if (_handle is null)
+            {
+                _handle = await CreateTemporaryAsync(_fs.Settings.FlushOnCommit, readBack: true, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await SendBufferAsync(cancellationToken).ConfigureAwait(false);
+                while (_inFlight.Count > 0) await AwaitOldestAsync().ConfigureAwait(false);
+                if (_fs.Settings.FlushOnCommit) await _handle.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            if (_readBack is { } data) hash.AppendData(data);
+            else await ReadBackAsync(_handle, hash, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not RemoteFsException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
+        {
+            throw SmbErrors.Map(ex, "Verifying", _path, _fs.Endpoint);
+        }
+        var stored = new FileChecksum(algorithm, Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant(), Native: false);
+        if (!stored.Matches(expectedHex)) return stored; // not committed: disposing removes the temporary file
+        await RenameAndCloseAsync(cancellationToken).ConfigureAwait(false);
+        return stored;
+    }
+
+    /// <summary>Reads the whole file back over <paramref name="handle"/>, <see cref="SmbSettings.IoDepth"/> READs in
+    /// flight, and one READ past the end that must find nothing. A short READ ends it (the hash then differs).</summary>
+    private async Task ReadBackAsync(SmbHandle handle, System.Security.Cryptography.IncrementalHash hash, CancellationToken cancellationToken)
+    {
+        var chunk = handle.Connection.MaxReadSize;
+        var inFlight = new Queue<(int Length, Task<SmbReadChunk> Read)>();
+        long next = 0;
+        try
+        {
+            while (true)
+            {
+                while (inFlight.Count < _fs.Settings.IoDepth && next <= _position)
+                {
+                    // The last READ starts at the end (or asks one byte beyond it), so that a longer file shows.
+                    var length = (int)Math.Min(chunk, _position + 1 - next);
+                    inFlight.Enqueue((length, handle.ReadAsync(next, length, cancellationToken)));
+                    next += length;
+                }
+                if (inFlight.Count == 0) return;
+                var (requested, read) = inFlight.Dequeue();
+                var result = await read.ConfigureAwait(false);
+                try
+                {
+                    hash.AppendData(result.Data);
+                }
+                finally
+                {
+                    result.Release();
+                }
+                if (result.Data.Count < requested) return;
+            }
+        }
+        finally
+        {
+            while (inFlight.TryDequeue(out var left))
+            {
+                try
+                {
+                    (await left.Read.ConfigureAwait(false)).Release();
+                }
+                catch (Exception ex) when (ex is SmbConnectionException or SmbStatusException or SmbProtocolException or OperationCanceledException)
+                {
+                }
+            }
+        }
     }
 
     private static async Task DeleteQuietlyAsync(SmbHandle handle)
