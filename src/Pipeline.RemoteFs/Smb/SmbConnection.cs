@@ -703,8 +703,15 @@ internal sealed class SmbConnection : IAsyncDisposable
                             throw new SmbProtocolException("The server sent an encrypted message for another session.");
                         frame = _encryptor.DecryptInPlace(frame);
                     }
-                    // The messages of a compound share the frame: none of them owns it, so it is not returned.
-                    if (frame.Count >= SmbHeader.Size && BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(20)) != 0) rented = null;
+                    // The messages of a compound share the frame and none of them owns it: they get a copy of their own
+                    // (a small file's CREATE+READ+CLOSE answer fits under the large-object size; a pooled array left
+                    // to the collector would not), and the pooled frame goes back at once.
+                    if (rented is not null && frame.Count >= SmbHeader.Size && BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(20)) != 0)
+                    {
+                        frame = frame.AsSpan().ToArray();
+                        System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+                        rented = null;
+                    }
                     if (Dispatch(frame, encrypted, rented)) rented = null;
                 }
                 finally
