@@ -99,6 +99,30 @@ public sealed class SmbRoundTripTests
     }
 
     [SambaTheory]
+    [InlineData(0)]
+    [InlineData(70_000)]
+    [InlineData(1024 * 1024)]
+    [InlineData(1024 * 1024 + 1)]
+    public async Task Verified_uploads_read_back_in_the_compound_or_over_the_handle_arrive_whole(int size)
+    {
+        // 0 and 70,000 bytes are read back in the creating compound; exactly one WRITE's worth (1 MiB) and more are
+        // read back over the open handle, with a READ at the end that must find nothing.
+        await using var server = await SambaServer.StartAsync();
+        await using var provider = new SmbFileSystemProvider();
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
+        var local = Directory.CreateTempSubdirectory("pipeline-smb-");
+        using var removeLocal = new Cleanup(() => local.Delete(recursive: true));
+        var content = RandomNumberGenerator.GetBytes(size);
+        File.WriteAllBytes(Path.Combine(local.FullName, "f.bin"), content);
+        var transfer = new Pipeline.RemoteFs.Transfers.RemoteTransfer(new Pipeline.RemoteFs.Transfers.TransferOptions());
+        var result = await transfer.CopyAsync(new Pipeline.RemoteFs.Local.LocalFileSystem(), Path.Combine(local.FullName, "f.bin"), fs, "/f.bin");
+        result.ThrowIfFailed();
+        Assert.Equal(Convert.ToHexString(MD5.HashData(content)).ToLowerInvariant(), result.Transferred.Single().Checksum!.Hex);
+        Assert.Equal(content, File.ReadAllBytes(Path.Combine(server.DataRoot, "f.bin")));
+        Assert.Single(Directory.GetFileSystemEntries(server.DataRoot));
+    }
+
+    [SambaTheory]
     [InlineData(1000)]
     [InlineData(3 * 1024 * 1024 + 17)]
     public async Task Stored_bytes_that_differ_from_those_sent_leave_nothing_under_the_final_name(int size)
