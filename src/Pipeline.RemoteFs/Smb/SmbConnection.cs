@@ -352,7 +352,7 @@ internal sealed class SmbConnection : IAsyncDisposable
     /// <exception cref="SmbStatusException">The server answered with a status <paramref name="accept"/> does not take.</exception>
     /// <exception cref="SmbConnectionException">The connection is broken or the response did not come in time.</exception>
     /// <param name="beforeSend">Sees the request once its header is written (the pre-authentication hash).</param>
-    public async Task<SmbResponse> SendAsync(SmbCommand command, byte[] request, int payload, CancellationToken cancellationToken, Func<uint, bool>? accept = null, Action<byte[]>? beforeSend = null)
+    public async Task<SmbResponse> SendAsync(SmbCommand command, ArraySegment<byte> request, int payload, CancellationToken cancellationToken, Func<uint, bool>? accept = null, Action<ArraySegment<byte>>? beforeSend = null)
     {
         ThrowIfBroken();
         cancellationToken.ThrowIfCancellationRequested();
@@ -364,31 +364,29 @@ internal sealed class SmbConnection : IAsyncDisposable
         ulong messageId = 0;
         try
         {
-            if (command != SmbCommand.Negotiate)
-                await AcquireCreditsAsync(needed, linked.Token).ConfigureAwait(false);
+            // NEGOTIATE too: it spends the one credit a connection starts with (message id 0). Skipping it left this
+            // count one above the server's, and a request that waited for exactly all its credits was refused.
+            await AcquireCreditsAsync(needed, linked.Token).ConfigureAwait(false);
             await _sendLock.WaitAsync(linked.Token).ConfigureAwait(false);
             try
             {
                 ThrowIfBroken();
                 messageId = _nextMessageId;
                 _nextMessageId += (ulong)needed;
-                ushort creditRequest;
-                lock (_creditLock) creditRequest = (ushort)(needed + (_credits < 256 ? 64 : 0));
+                var creditRequest = CreditRequest(needed);
                 var treeId = command is SmbCommand.Negotiate or SmbCommand.SessionSetup or SmbCommand.TreeConnect or SmbCommand.Logoff ? 0 : TreeId;
                 SmbHeader.Write(request, command, charge, creditRequest, messageId, treeId, command == SmbCommand.Negotiate ? 0 : SessionId);
                 _pending[messageId] = pending;
                 beforeSend?.Invoke(request);
-                byte[] frame;
                 if (_encrypt && command is not (SmbCommand.Negotiate or SmbCommand.SessionSetup))
                 {
-                    frame = _encryptor!.Encrypt(request, SessionId);
+                    await WriteEncryptedFrameAsync(request, linked.Token).ConfigureAwait(false);
                 }
                 else
                 {
                     if (_signer is not null && command is not (SmbCommand.Negotiate or SmbCommand.SessionSetup)) _signer.Sign(request);
-                    frame = request;
+                    await WriteFrameAsync(request, linked.Token).ConfigureAwait(false);
                 }
-                await WriteFrameAsync(frame, linked.Token).ConfigureAwait(false);
             }
             finally
             {
@@ -469,8 +467,7 @@ internal sealed class SmbConnection : IAsyncDisposable
                     if (!ReferenceEquals(message, request)) request.CopyTo(message, 0);
                     ids[i] = _nextMessageId;
                     _nextMessageId += (ulong)Math.Max(1, (int)charges[i]);
-                    ushort creditRequest;
-                    lock (_creditLock) creditRequest = (ushort)(Math.Max(1, (int)charges[i]) + (_credits < 256 ? 16 : 0));
+                    var creditRequest = CreditRequest(Math.Max(1, (int)charges[i]));
                     SmbHeader.Write(message, command, charges[i], creditRequest, ids[i], TreeId, SessionId);
                     if (!last) BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(20), (uint)message.Length);
                     if (i > 0) BinaryPrimitives.WriteUInt32LittleEndian(message.AsSpan(16), SmbHeader.FlagRelated);
@@ -487,7 +484,8 @@ internal sealed class SmbConnection : IAsyncDisposable
                 }
                 for (var i = 0; i < parts.Count; i++) _pending[ids[i]] = pendings[i];
                 registered = true;
-                await WriteFrameAsync(_encrypt ? _encryptor!.Encrypt(compound, SessionId) : compound, linked.Token).ConfigureAwait(false);
+                if (_encrypt) await WriteEncryptedFrameAsync(compound, linked.Token).ConfigureAwait(false);
+                else await WriteFrameAsync(compound, linked.Token).ConfigureAwait(false);
             }
             finally
             {
@@ -524,26 +522,44 @@ internal sealed class SmbConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes the transport header and the message in one write (one segment for small messages); a large
-    /// message goes out by a gathering send, without copying its megabyte behind a four-byte header.</summary>
-    private async Task WriteFrameAsync(byte[] message, CancellationToken cancellationToken)
+    /// <summary>Encrypts a message into a pooled TRANSFORM frame and writes it; the frame goes back to the pool once
+    /// the socket is done with it (the write is never abandoned half-way, see <see cref="WriteFrameAsync"/>).</summary>
+    private async Task WriteEncryptedFrameAsync(ArraySegment<byte> message, CancellationToken cancellationToken)
     {
-        if (message.Length >= 64 * 1024)
-        {
-            var header = new byte[4];
-            BinaryPrimitives.WriteUInt32BigEndian(header, (uint)message.Length);
-            // Not abandoned on cancellation: the send lock must stay held until the whole frame is out, or another
-            // message could interleave with its rest. A server that stops reading is ended by the timeout's Break.
-            var sent = await _tcp.Client.SendAsync([new ArraySegment<byte>(header), new ArraySegment<byte>(message)], SocketFlags.None).ConfigureAwait(false);
-            if (sent != 4 + message.Length) throw new IOException($"The socket sent {sent} of {4 + message.Length} bytes.");
-            return;
-        }
-        var frame = System.Buffers.ArrayPool<byte>.Shared.Rent(4 + message.Length);
+        var size = SmbEncryptor.EncryptedSize(message.Count);
+        var frame = System.Buffers.ArrayPool<byte>.Shared.Rent(size);
         try
         {
-            BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)message.Length);
-            message.CopyTo(frame, 4);
-            await _stream.WriteAsync(frame.AsMemory(0, 4 + message.Length), cancellationToken).ConfigureAwait(false);
+            _encryptor!.Encrypt(message, SessionId, frame.AsSpan(0, size));
+            await WriteFrameAsync(new ArraySegment<byte>(frame, 0, size), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(frame);
+        }
+    }
+
+    /// <summary>Writes the transport header and the message in one write (one segment for small messages); a large
+    /// message goes out by a gathering send, without copying its megabyte behind a four-byte header.</summary>
+    private async Task WriteFrameAsync(ArraySegment<byte> message, CancellationToken cancellationToken)
+    {
+        if (message.Count >= 64 * 1024)
+        {
+            var header = new byte[4];
+            BinaryPrimitives.WriteUInt32BigEndian(header, (uint)message.Count);
+            // Not abandoned on cancellation: the send lock must stay held until the whole frame is out, or another
+            // message could interleave with its rest. A server that stops reading is ended by the timeout's Break.
+            // (Pooled request and TRANSFORM buffers rely on it too: they are returned only after this completes.)
+            var sent = await _tcp.Client.SendAsync([new ArraySegment<byte>(header), message], SocketFlags.None).ConfigureAwait(false);
+            if (sent != 4 + message.Count) throw new IOException($"The socket sent {sent} of {4 + message.Count} bytes.");
+            return;
+        }
+        var frame = System.Buffers.ArrayPool<byte>.Shared.Rent(4 + message.Count);
+        try
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)message.Count);
+            message.AsSpan().CopyTo(frame.AsSpan(4));
+            await _stream.WriteAsync(frame.AsMemory(0, 4 + message.Count), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -563,9 +579,15 @@ internal sealed class SmbConnection : IAsyncDisposable
                 SmbHeader.Write(request, SmbCommand.Cancel, 0, 0, messageId, 0, SessionId);
                 BinaryPrimitives.WriteUInt32LittleEndian(request.AsSpan(16), SmbHeader.FlagAsync);
                 BinaryPrimitives.WriteUInt64LittleEndian(request.AsSpan(32), asyncId);
-                byte[] frame = _encrypt ? _encryptor!.Encrypt(request, SessionId) : request;
-                if (!_encrypt) _signer?.Sign(request);
-                await WriteFrameAsync(frame, CancellationToken.None).ConfigureAwait(false);
+                if (_encrypt)
+                {
+                    await WriteEncryptedFrameAsync(request, CancellationToken.None).ConfigureAwait(false);
+                }
+                else
+                {
+                    _signer?.Sign(request);
+                    await WriteFrameAsync(request, CancellationToken.None).ConfigureAwait(false);
+                }
             }
             finally
             {
@@ -616,6 +638,18 @@ internal sealed class SmbConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The credits a request asks for: its own charge, plus what is missing to hold enough for a stream's READs or
+    /// WRITEs in flight twice over (<see cref="SmbSettings.IoDepth"/> of the largest size, and a compound's extra).
+    /// A fixed top-up of 64 left a session with about 130 credits, and a request that needed more (an open with an
+    /// 8 MiB first READ) waited for credits no answer would ever bring.
+    /// </summary>
+    private ushort CreditRequest(int charge)
+    {
+        var target = 2 * _settings.IoDepth * Math.Max(1, _settings.MaxIoSize / 65536) + 64;
+        lock (_creditLock) return (ushort)Math.Min(charge + Math.Max(0, target - _credits), 8192);
+    }
+
     private void Grant(int count)
     {
         if (count == 0) return;
@@ -638,6 +672,10 @@ internal sealed class SmbConnection : IAsyncDisposable
 
     // ---- Receiving --------------------------------------------------------------------------------------------
 
+    /// <summary>Frames from this size up are read into pooled buffers (READ responses); smaller ones are plain
+    /// short-lived arrays.</summary>
+    private const int PooledFrameSize = 64 * 1024;
+
     private async Task ReceiveLoopAsync()
     {
         var lengthBuffer = new byte[4];
@@ -646,20 +684,40 @@ internal sealed class SmbConnection : IAsyncDisposable
             while (!_closing.IsCancellationRequested)
             {
                 await _stream.ReadExactlyAsync(lengthBuffer, _closing.Token).ConfigureAwait(false);
-                var length = BinaryPrimitives.ReadUInt32BigEndian(lengthBuffer);
+                var length = (int)BinaryPrimitives.ReadUInt32BigEndian(lengthBuffer);
                 if (length > 16 * 1024 * 1024 + 4096 || length < 4)
                     throw new SmbProtocolException($"The server sent a frame of {length} bytes, which is not an SMB2 message.");
-                var frame = new byte[length];
-                await _stream.ReadExactlyAsync(frame, _closing.Token).ConfigureAwait(false);
-                var encrypted = frame[0] == 0xFD;
-                if (encrypted)
+                // A megabyte per READ response was a fresh large-object allocation, and a hundred full collections per
+                // GiB. A pooled frame goes back to the pool when its response is dropped here, or when the reader
+                // that consumed it is done with it; one that leaves by any other path is collected like before.
+                var rented = length >= PooledFrameSize ? System.Buffers.ArrayPool<byte>.Shared.Rent(length) : null;
+                var frame = new ArraySegment<byte>(rented ?? new byte[length], 0, length);
+                try
                 {
-                    if (_encryptor is null) throw new SmbProtocolException("The server sent an encrypted message on a session without encryption keys.");
-                    if (BinaryPrimitives.ReadUInt64LittleEndian(frame.AsSpan(44)) != SessionId)
-                        throw new SmbProtocolException("The server sent an encrypted message for another session.");
-                    frame = _encryptor.Decrypt(frame);
+                    await _stream.ReadExactlyAsync(frame, _closing.Token).ConfigureAwait(false);
+                    var encrypted = frame[0] == 0xFD;
+                    if (encrypted)
+                    {
+                        if (_encryptor is null) throw new SmbProtocolException("The server sent an encrypted message on a session without encryption keys.");
+                        if (BinaryPrimitives.ReadUInt64LittleEndian(frame.AsSpan(44)) != SessionId)
+                            throw new SmbProtocolException("The server sent an encrypted message for another session.");
+                        frame = _encryptor.DecryptInPlace(frame);
+                    }
+                    // The messages of a compound share the frame and none of them owns it: they get a copy of their own
+                    // (a small file's CREATE+READ+CLOSE answer fits under the large-object size; a pooled array left
+                    // to the collector would not), and the pooled frame goes back at once.
+                    if (rented is not null && frame.Count >= SmbHeader.Size && BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(20)) != 0)
+                    {
+                        frame = frame.AsSpan().ToArray();
+                        System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+                        rented = null;
+                    }
+                    if (Dispatch(frame, encrypted, rented)) rented = null;
                 }
-                Dispatch(frame, encrypted);
+                finally
+                {
+                    if (rented is not null) System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+                }
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !_closing.IsCancellationRequested)
@@ -676,30 +734,33 @@ internal sealed class SmbConnection : IAsyncDisposable
         }
     }
 
-    private void Dispatch(byte[] frame, bool encrypted)
+    /// <summary>Delivers each message of a frame without copying it. Returns whether the pooled buffer
+    /// <paramref name="rented"/> went to a waiting request with the response (a frame of one message only).</summary>
+    private bool Dispatch(ArraySegment<byte> frame, bool encrypted, byte[]? rented)
     {
         var offset = 0;
         while (true)
         {
-            if (frame.Length - offset < SmbHeader.Size) throw new SmbProtocolException("The server sent a truncated SMB2 message.");
+            if (frame.Count - offset < SmbHeader.Size) throw new SmbProtocolException("The server sent a truncated SMB2 message.");
             var next = (int)BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(offset + 20));
-            if (next != 0 && (next < SmbHeader.Size || offset + next > frame.Length)) throw new SmbProtocolException("The server sent a compound response with a bad next-command offset.");
-            var message = next == 0 && offset == 0 ? frame : frame.AsSpan(offset, next == 0 ? frame.Length - offset : next).ToArray();
-            Deliver(SmbResponse.Parse(message), encrypted);
-            if (next == 0) break;
+            if (next != 0 && (next < SmbHeader.Size || offset + next > frame.Count)) throw new SmbProtocolException("The server sent a compound response with a bad next-command offset.");
+            if (next == 0 && offset == 0) return Deliver(SmbResponse.Parse(frame, rented), encrypted);
+            Deliver(SmbResponse.Parse(frame.Slice(offset, next == 0 ? frame.Count - offset : next)), encrypted);
+            if (next == 0) return false;
             offset += next;
         }
     }
 
-    private void Deliver(SmbResponse response, bool encrypted)
+    /// <summary>Completes the request a response answers; returns whether it was handed over.</summary>
+    private bool Deliver(SmbResponse response, bool encrypted)
     {
         Grant(response.CreditsGranted);
-        if (response.MessageId == ulong.MaxValue) return; // an oplock or lease break notification; this client takes none
-        if (!_pending.TryGetValue(response.MessageId, out var pending)) return; // a late answer to an abandoned request
+        if (response.MessageId == ulong.MaxValue) return false; // an oplock or lease break notification; this client takes none
+        if (!_pending.TryGetValue(response.MessageId, out var pending)) return false; // a late answer to an abandoned request
         if (response.Status == SmbStatus.Pending && (response.Flags & SmbHeader.FlagAsync) != 0)
         {
             pending.AsyncId = response.AsyncId;
-            return;
+            return false;
         }
         _pending.TryRemove(response.MessageId, out _);
         var signed = (response.Flags & SmbHeader.FlagSigned) != 0;
@@ -710,14 +771,14 @@ internal sealed class SmbConnection : IAsyncDisposable
                 var error = new SmbProtocolException($"The server's {response.Command} response has a signature that does not verify; it was refused.");
                 pending.Completion.TrySetException(error);
                 Break(error);
-                return;
+                return false;
             }
             if (!signed && (_encrypt || _signingRequiredByServer || _settings.RequireSigning || Dialect == SmbDialect.Smb311))
             {
                 var error = new SmbProtocolException($"The server's {response.Command} response is not signed (or not encrypted) although the session requires it; it was refused.");
                 pending.Completion.TrySetException(error);
                 Break(error);
-                return;
+                return false;
             }
         }
         if (_encrypt && !encrypted && pending.Command is not (SmbCommand.Negotiate or SmbCommand.SessionSetup or SmbCommand.TreeConnect))
@@ -725,14 +786,14 @@ internal sealed class SmbConnection : IAsyncDisposable
             var error = new SmbProtocolException($"The server's {response.Command} response is not encrypted on an encrypted session; it was refused.");
             pending.Completion.TrySetException(error);
             Break(error);
-            return;
+            return false;
         }
         if (response.Command != pending.Command)
         {
             pending.Completion.TrySetException(new SmbProtocolException($"The server answered a {pending.Command} request with a {response.Command} response."));
-            return;
+            return false;
         }
-        pending.Completion.TrySetResult(response);
+        return pending.Completion.TrySetResult(response);
     }
 
     private void Break(Exception error)

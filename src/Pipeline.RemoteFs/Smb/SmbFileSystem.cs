@@ -421,10 +421,18 @@ public sealed class SmbFileSystem : IRemoteFileSystem
             _ => throw new ArgumentOutOfRangeException(nameof(algorithm)),
         };
         await using var stream = await OpenReadAsync(path, cancellationToken: cancellationToken).ConfigureAwait(false);
-        var buffer = new byte[1024 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-            hash.AppendData(buffer, 0, read);
+        // Pooled: a megabyte per checksum was a large-object allocation per verified file.
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1024 * 1024);
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                hash.AppendData(buffer, 0, read);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
         return new FileChecksum(algorithm, Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant(), Native: false);
     }
 

@@ -29,6 +29,13 @@ internal sealed record SmbHandle(SmbConnection Connection, SmbFileId Id, SmbFile
     public static SmbHandle Related(SmbConnection connection) => new(connection, SmbFileId.Related, new SmbFileInfo(false, 0, null, 0));
 }
 
+/// <summary>The data of one READ. When <see cref="Owner"/> is set, the data lies in that response's pooled buffer:
+/// <see cref="Release"/> gives it back once the data has been used (never earlier, and never twice).</summary>
+internal readonly record struct SmbReadChunk(ArraySegment<byte> Data, SmbResponse? Owner)
+{
+    public void Release() => Owner?.ReturnBuffer();
+}
+
 /// <summary>Access rights, share modes, dispositions and options of CREATE (MS-SMB2 2.2.13, MS-FSCC).</summary>
 internal static class SmbAccess
 {
@@ -167,11 +174,22 @@ internal static class SmbFiles
         return request;
     }
 
-    /// <summary>READ: up to <paramref name="length"/> bytes at <paramref name="offset"/>; an empty segment at the end of the file.</summary>
-    public static async Task<ArraySegment<byte>> ReadAsync(this SmbHandle handle, long offset, int length, CancellationToken cancellationToken)
+    /// <summary>READ: up to <paramref name="length"/> bytes at <paramref name="offset"/>; an empty chunk at the end of
+    /// the file. The chunk's data may lie in a pooled buffer: <see cref="SmbReadChunk.Release"/> gives it back.</summary>
+    public static async Task<SmbReadChunk> ReadAsync(this SmbHandle handle, long offset, int length, CancellationToken cancellationToken)
     {
         var response = await handle.Connection.SendAsync(SmbCommand.Read, ReadRequest(handle, offset, length), length, cancellationToken, s => s == SmbStatus.EndOfFile).ConfigureAwait(false);
-        return ParseRead(response, length);
+        try
+        {
+            var data = ParseRead(response, length);
+            if (data.Count == 0) response.ReturnBuffer();
+            return new SmbReadChunk(data, data.Count == 0 ? null : response);
+        }
+        catch
+        {
+            response.ReturnBuffer();
+            throw;
+        }
     }
 
     /// <summary>A READ request (for a compound).</summary>
@@ -196,28 +214,62 @@ internal static class SmbFiles
         var dataLength = BinaryPrimitives.ReadInt32LittleEndian(response.Body[4..]);
         if (dataLength > length) throw new SmbProtocolException($"The server returned {dataLength} bytes for a READ of {length}.");
         response.Slice(dataOffset, dataLength, "data");
-        return new ArraySegment<byte>(response.Message, dataOffset, dataLength);
+        return response.Message.Slice(dataOffset, dataLength);
     }
 
-    /// <summary>WRITE of the whole of <paramref name="data"/> at <paramref name="offset"/>.</summary>
+    /// <summary>Where a WRITE request's data starts: a buffer from <see cref="RentWriteRequest"/> is filled from here.</summary>
+    public const int WriteDataOffset = SmbHeader.Size + 48;
+
+    /// <summary>A pooled buffer for a WRITE request of up to <paramref name="dataLength"/> bytes, to be filled from
+    /// <see cref="WriteDataOffset"/> and sent by <see cref="WriteAsync(SmbHandle, long, byte[], int, CancellationToken)"/>
+    /// without another copy; the caller returns it to <see cref="System.Buffers.ArrayPool{T}.Shared"/> once that
+    /// has completed (whether it succeeded or not).</summary>
+    public static byte[] RentWriteRequest(int dataLength) => System.Buffers.ArrayPool<byte>.Shared.Rent(WriteDataOffset + dataLength);
+
+    /// <summary>WRITE of the whole of <paramref name="data"/> at <paramref name="offset"/> (the bytes are copied
+    /// into a pooled request first).</summary>
     public static async Task WriteAsync(this SmbHandle handle, long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        var response = await handle.Connection.SendAsync(SmbCommand.Write, WriteRequest(handle, offset, data.Span), data.Length, cancellationToken).ConfigureAwait(false);
-        CheckWritten(response, data.Length);
+        var request = RentWriteRequest(data.Length);
+        try
+        {
+            data.Span.CopyTo(request.AsSpan(WriteDataOffset));
+            await handle.WriteAsync(offset, request, data.Length, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(request);
+        }
+    }
+
+    /// <summary>WRITE of the <paramref name="length"/> bytes that <paramref name="request"/> (from
+    /// <see cref="RentWriteRequest"/>) holds from <see cref="WriteDataOffset"/>. The request is in use until this
+    /// task completes.</summary>
+    public static async Task WriteAsync(this SmbHandle handle, long offset, byte[] request, int length, CancellationToken cancellationToken)
+    {
+        FillWriteRequest(handle, offset, request, length);
+        var response = await handle.Connection.SendAsync(SmbCommand.Write, new ArraySegment<byte>(request, 0, WriteDataOffset + length), length, cancellationToken).ConfigureAwait(false);
+        CheckWritten(response, length);
     }
 
     /// <summary>A WRITE request (for a compound).</summary>
     public static byte[] WriteRequest(SmbHandle handle, long offset, ReadOnlySpan<byte> data)
     {
         var request = SmbConnection.NewRequest(48 + data.Length);
-        var b = request.AsSpan(SmbHeader.Size);
+        data.CopyTo(request.AsSpan(WriteDataOffset));
+        FillWriteRequest(handle, offset, request, data.Length);
+        return request;
+    }
+
+    private static void FillWriteRequest(SmbHandle handle, long offset, byte[] request, int length)
+    {
+        var b = request.AsSpan(SmbHeader.Size, 48);
+        b.Clear();
         BinaryPrimitives.WriteUInt16LittleEndian(b, 49);
-        BinaryPrimitives.WriteUInt16LittleEndian(b[2..], SmbHeader.Size + 48);
-        BinaryPrimitives.WriteInt32LittleEndian(b[4..], data.Length);
+        BinaryPrimitives.WriteUInt16LittleEndian(b[2..], WriteDataOffset);
+        BinaryPrimitives.WriteInt32LittleEndian(b[4..], length);
         BinaryPrimitives.WriteInt64LittleEndian(b[8..], offset);
         handle.Id.Write(b[16..]);
-        data.CopyTo(b[48..]);
-        return request;
     }
 
     /// <summary>Fails unless a successful WRITE response counts every byte sent.</summary>

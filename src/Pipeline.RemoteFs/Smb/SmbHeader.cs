@@ -60,15 +60,30 @@ internal sealed class SmbResponse
     public required ulong AsyncId { get; init; }
     public required ulong SessionId { get; init; }
     public required uint TreeId { get; init; }
-    /// <summary>The whole message (header and body), for the pre-authentication hash.</summary>
-    public required byte[] Message { get; init; }
+    /// <summary>The whole message (header and body), for the pre-authentication hash and the signature; it may lie
+    /// inside a larger frame (a compound, a decrypted TRANSFORM, a pooled buffer).</summary>
+    public required ArraySegment<byte> Message { get; init; }
+
+    /// <summary>The pooled array (from <see cref="System.Buffers.ArrayPool{T}.Shared"/>) under <see cref="Message"/>
+    /// when this response is its only user, or null. Whoever consumes the response last may give it back with
+    /// <see cref="ReturnBuffer"/>; a response nobody returns is simply collected.</summary>
+    private byte[]? _rented;
 
     public ReadOnlySpan<byte> Body => Message.AsSpan(SmbHeader.Size);
 
-    public static SmbResponse Parse(byte[] message)
+    /// <summary>Whether the message lies in a pooled buffer that <see cref="ReturnBuffer"/> gives back.</summary>
+    public bool IsPooled => Volatile.Read(ref _rented) is not null;
+
+    /// <summary>Gives a pooled buffer back (once; later calls do nothing). The message must not be read afterwards.</summary>
+    public void ReturnBuffer()
     {
-        if (message.Length < SmbHeader.Size + 2 || message[0] != 0xFE || message[1] != 'S' || message[2] != 'M' || message[3] != 'B')
-            throw new SmbProtocolException($"The server sent a message that is not SMB2 ({message.Length} bytes).");
+        if (Interlocked.Exchange(ref _rented, null) is { } rented) System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+    }
+
+    public static SmbResponse Parse(ArraySegment<byte> message, byte[]? rented = null)
+    {
+        if (message.Count < SmbHeader.Size + 2 || message[0] != 0xFE || message[1] != 'S' || message[2] != 'M' || message[3] != 'B')
+            throw new SmbProtocolException($"The server sent a message that is not SMB2 ({message.Count} bytes).");
         var flags = BinaryPrimitives.ReadUInt32LittleEndian(message.AsSpan(16));
         var isAsync = (flags & SmbHeader.FlagAsync) != 0;
         return new SmbResponse
@@ -82,6 +97,7 @@ internal sealed class SmbResponse
             TreeId = isAsync ? 0 : BinaryPrimitives.ReadUInt32LittleEndian(message.AsSpan(36)),
             SessionId = BinaryPrimitives.ReadUInt64LittleEndian(message.AsSpan(40)),
             Message = message,
+            _rented = rented,
         };
     }
 
@@ -89,7 +105,7 @@ internal sealed class SmbResponse
     public ReadOnlySpan<byte> Slice(int offsetFromHeader, int length, string what)
     {
         if (length == 0) return [];
-        if (offsetFromHeader < SmbHeader.Size || length < 0 || (long)offsetFromHeader + length > Message.Length)
+        if (offsetFromHeader < SmbHeader.Size || length < 0 || (long)offsetFromHeader + length > Message.Count)
             throw new SmbProtocolException($"The server's {Command} response has its {what} outside the message.");
         return Message.AsSpan(offsetFromHeader, length);
     }
@@ -97,7 +113,7 @@ internal sealed class SmbResponse
     /// <summary>Checks that the body is at least <paramref name="length"/> bytes.</summary>
     public void Require(int length)
     {
-        if (Message.Length - SmbHeader.Size < length)
-            throw new SmbProtocolException($"The server's {Command} response is truncated ({Message.Length - SmbHeader.Size} bytes of body, {length} needed).");
+        if (Message.Count - SmbHeader.Size < length)
+            throw new SmbProtocolException($"The server's {Command} response is truncated ({Message.Count - SmbHeader.Size} bytes of body, {length} needed).");
     }
 }

@@ -168,10 +168,21 @@ internal sealed class SmbEncryptor : IDisposable
     private bool IsGcm => _cipher is SmbCipher.Aes128Gcm or SmbCipher.Aes256Gcm;
     private int NonceSize => IsGcm ? 12 : 11;
 
+    /// <summary>The size of <paramref name="messageLength"/> bytes in a TRANSFORM_HEADER.</summary>
+    public static int EncryptedSize(int messageLength) => TransformHeaderSize + messageLength;
+
     public byte[] Encrypt(ReadOnlySpan<byte> message, ulong sessionId)
     {
-        var output = new byte[TransformHeaderSize + message.Length];
-        var header = output.AsSpan(0, TransformHeaderSize);
+        var output = new byte[EncryptedSize(message.Length)];
+        Encrypt(message, sessionId, output);
+        return output;
+    }
+
+    /// <summary>Encrypts into <paramref name="output"/> (<see cref="EncryptedSize"/> bytes; a pooled buffer).</summary>
+    public void Encrypt(ReadOnlySpan<byte> message, ulong sessionId, Span<byte> output)
+    {
+        var header = output[..TransformHeaderSize];
+        header.Clear();
         header[0] = 0xFD; header[1] = (byte)'S'; header[2] = (byte)'M'; header[3] = (byte)'B';
         var nonce = header.Slice(20, NonceSize);
         // A counter under a random prefix: never repeats for one key.
@@ -184,29 +195,40 @@ internal sealed class SmbEncryptor : IDisposable
         BinaryPrimitives.WriteUInt64LittleEndian(header[44..], sessionId);
         var aad = header[20..];
         var tag = header.Slice(4, 16);
-        var cipher = output.AsSpan(TransformHeaderSize);
+        var cipher = output.Slice(TransformHeaderSize, message.Length);
         if (IsGcm) _encryptGcm!.Encrypt(nonce, message, cipher, tag, aad);
         else _encryptCcm!.Encrypt(nonce, message, cipher, tag, aad);
-        return output;
     }
 
     /// <exception cref="SmbProtocolException">The message is truncated or does not decrypt (tampered or wrong key).</exception>
     public byte[] Decrypt(ReadOnlySpan<byte> frame)
     {
-        if (frame.Length < TransformHeaderSize + 64) throw new SmbProtocolException("An encrypted SMB message is truncated.");
-        var size = BinaryPrimitives.ReadUInt32LittleEndian(frame[36..]);
-        if (size != frame.Length - TransformHeaderSize) throw new SmbProtocolException("An encrypted SMB message's length does not match its header.");
-        var plain = new byte[size];
+        var copy = frame.ToArray();
+        return DecryptInPlace(copy).ToArray();
+    }
+
+    /// <summary>Decrypts a TRANSFORM frame where it lies (AES-GCM and AES-CCM take the same buffer for both sides)
+    /// and returns the plain message inside it, without a second megabyte per READ response.</summary>
+    /// <exception cref="SmbProtocolException">The message is truncated or does not decrypt (tampered or wrong key).</exception>
+    public ArraySegment<byte> DecryptInPlace(ArraySegment<byte> frame)
+    {
+        if (frame.Count < TransformHeaderSize + 64) throw new SmbProtocolException("An encrypted SMB message is truncated.");
+        var f = frame.AsSpan();
+        var size = BinaryPrimitives.ReadUInt32LittleEndian(f[36..]);
+        if (size != frame.Count - TransformHeaderSize) throw new SmbProtocolException("An encrypted SMB message's length does not match its header.");
+        var data = f[TransformHeaderSize..];
         try
         {
-            if (IsGcm) _decryptGcm!.Decrypt(frame.Slice(20, 12), frame[TransformHeaderSize..], frame.Slice(4, 16), plain, frame[20..TransformHeaderSize]);
-            else _decryptCcm!.Decrypt(frame.Slice(20, 11), frame[TransformHeaderSize..], frame.Slice(4, 16), plain, frame[20..TransformHeaderSize]);
+            // The receive loop is the only decryptor, so the AesGcm/AesCcm instance is never used by two threads at once.
+            if (IsGcm) _decryptGcm!.Decrypt(f.Slice(20, 12), data, f.Slice(4, 16), data, f[20..TransformHeaderSize]);
+            else _decryptCcm!.Decrypt(f.Slice(20, 11), data, f.Slice(4, 16), data, f[20..TransformHeaderSize]);
         }
         catch (AuthenticationTagMismatchException)
         {
+            data.Clear(); // an in-place decryption that fails leaves no unauthenticated plain text behind
             throw new SmbProtocolException("An encrypted SMB message failed its integrity check (tampered, or the wrong key).");
         }
-        return plain;
+        return frame.Slice(TransformHeaderSize);
     }
 
     public void Dispose()

@@ -10,11 +10,13 @@ internal sealed class SmbReadStream : Stream
     private readonly SmbFileSystem _fs;
     private readonly string _path;
     private readonly long? _length;
-    private readonly Queue<(long Offset, int Length, Task<ArraySegment<byte>> Read)> _inFlight = new();
+    private readonly Queue<(long Offset, int Length, Task<SmbReadChunk> Read)> _inFlight = new();
     private readonly CancellationTokenSource _disposing = new();
     private SmbHandle? _handle;
     private long _position, _end, _next;
     private ArraySegment<byte> _current = ArraySegment<byte>.Empty;
+    // The READ whose (pooled) buffer _current lies in: released as soon as _current is used up.
+    private SmbReadChunk _currentChunk;
     private int _failures;
 
     public SmbReadStream(SmbFileSystem fs, string path, long offset, long? length)
@@ -80,23 +82,36 @@ internal sealed class SmbReadStream : Stream
                 _current.AsSpan(0, n).CopyTo(buffer.Span);
                 _current = _current.Slice(n);
                 _position += n;
+                if (_current.Count == 0) ReleaseCurrent();
                 return n;
             }
             if (_position >= _end || buffer.Length == 0) return 0;
+            // Bytes already here are returned even when cancelled; a new chunk is not taken (it may have arrived).
+            cancellationToken.ThrowIfCancellationRequested();
             try
             {
                 if (_handle is null || _handle.Connection.IsBroken)
                     await ReopenAsync(cancellationToken).ConfigureAwait(false);
                 var handle = _handle!;
-                var chunk = handle.Connection.MaxReadSize;
+                var chunkSize = handle.Connection.MaxReadSize;
                 while (_inFlight.Count < _fs.Settings.IoDepth && _next < _end)
                 {
-                    var length = (int)Math.Min(chunk, _end - _next);
+                    var length = (int)Math.Min(chunkSize, _end - _next);
                     _inFlight.Enqueue((_next, length, handle.ReadAsync(_next, length, _disposing.Token)));
                     _next += length;
                 }
                 var (offset, requested, read) = _inFlight.Dequeue();
-                var segment = await read.WaitAsync(cancellationToken).ConfigureAwait(false);
+                SmbReadChunk chunk;
+                try
+                {
+                    chunk = await read.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    ReleaseWhenDone(read);
+                    throw;
+                }
+                var segment = chunk.Data;
                 if (segment.Count == 0)
                 {
                     // The file shrank under us: what is left is gone.
@@ -110,6 +125,7 @@ internal sealed class SmbReadStream : Stream
                     _next = offset + segment.Count;
                 }
                 _current = segment;
+                _currentChunk = chunk;
             }
             catch (SmbConnectionException) when (++_failures < _fs.Settings.MaxAttempts && !cancellationToken.IsCancellationRequested)
             {
@@ -133,9 +149,22 @@ internal sealed class SmbReadStream : Stream
 
     private void DropInFlight()
     {
-        while (_inFlight.TryDequeue(out var entry))
-            _ = entry.Read.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
+        while (_inFlight.TryDequeue(out var entry)) ReleaseWhenDone(entry.Read);
         _next = _position + _current.Count;
+    }
+
+    /// <summary>A READ nobody will consume: its buffer goes back to the pool when it arrives (its failure is observed).</summary>
+    private static void ReleaseWhenDone(Task<SmbReadChunk> read) =>
+        _ = read.ContinueWith(t =>
+        {
+            if (t.IsCompletedSuccessfully) t.Result.Release();
+            else _ = t.Exception;
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+    private void ReleaseCurrent()
+    {
+        _currentChunk.Release();
+        _currentChunk = default;
     }
 
     public override async ValueTask DisposeAsync()
@@ -145,12 +174,14 @@ internal sealed class SmbReadStream : Stream
         {
             try
             {
-                await entry.Read.ConfigureAwait(false);
+                (await entry.Read.ConfigureAwait(false)).Release();
             }
             catch (Exception ex) when (ex is SmbConnectionException or SmbStatusException or SmbProtocolException or OperationCanceledException)
             {
             }
         }
+        _current = ArraySegment<byte>.Empty;
+        ReleaseCurrent();
         _disposing.Cancel();
         if (_handle is not null) await _handle.CloseQuietlyAsync().ConfigureAwait(false);
         _disposing.Dispose();

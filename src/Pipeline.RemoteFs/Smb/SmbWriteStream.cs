@@ -19,18 +19,22 @@ namespace Pipeline.RemoteFs.Smb;
 /// commit a rename before the delayed data of a new file). On Samba with <c>strict sync</c> (its default) it is an
 /// fsync of that one file; uploads of several files at once overlap them.</para>
 /// </remarks>
-internal sealed class SmbWriteStream : RemoteWriteStream
+internal sealed class SmbWriteStream : RemoteWriteStream, IChecksumVerifyingWriteStream
 {
     private readonly SmbFileSystem _fs;
     private readonly string _path, _temporary;
     private readonly bool _overwrite, _resume, _createParents;
-    private readonly Queue<Task> _inFlight = new();
-    private readonly byte[] _buffer;
+    // Each WRITE in flight with its pooled request buffer, returned to the pool once that WRITE has completed.
+    private readonly Queue<(Task Write, byte[] Request)> _inFlight = new();
+    // A pooled WRITE request being filled from SmbFiles.WriteDataOffset: sent as it is, without another copy.
+    private byte[] _buffer;
     private readonly int _bufferSize;
     private SmbHandle? _handle;
     private int _filled;
     private long _position;
     private bool _committed, _disposed, _closed;
+    // The READ that rode in the creating compound (a file that fits in one WRITE, verified before its commit).
+    private ArraySegment<byte>? _readBack;
 
     /// <summary>An upload whose temporary file is created with its first WRITE.</summary>
     public SmbWriteStream(SmbFileSystem fs, string path, string temporary, bool overwrite, bool createParents, int writeSize)
@@ -40,9 +44,9 @@ internal sealed class SmbWriteStream : RemoteWriteStream
         _temporary = temporary;
         _overwrite = overwrite;
         _createParents = createParents;
-        // Pooled: a fresh megabyte per upload is a large-object allocation, and thousands of small uploads would
-        // spend their time in full garbage collections.
-        _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(writeSize);
+        // Pooled: a fresh megabyte per upload (or per WRITE) is a large-object allocation, and thousands of small
+        // uploads or a large one would spend their time in full garbage collections.
+        _buffer = SmbFiles.RentWriteRequest(writeSize);
         _bufferSize = writeSize;
     }
 
@@ -56,7 +60,7 @@ internal sealed class SmbWriteStream : RemoteWriteStream
         _overwrite = overwrite;
         _resume = true;
         _position = position;
-        _buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(handle.Connection.MaxWriteSize);
+        _buffer = SmbFiles.RentWriteRequest(handle.Connection.MaxWriteSize);
         _bufferSize = handle.Connection.MaxWriteSize;
     }
 
@@ -78,7 +82,7 @@ internal sealed class SmbWriteStream : RemoteWriteStream
         while (buffer.Length > 0)
         {
             var n = Math.Min(buffer.Length, _bufferSize - _filled);
-            buffer.Span[..n].CopyTo(_buffer.AsSpan(_filled));
+            buffer.Span[..n].CopyTo(_buffer.AsSpan(SmbFiles.WriteDataOffset + _filled));
             _filled += n;
             buffer = buffer[n..];
             if (_filled == _bufferSize) await SendBufferAsync(cancellationToken).ConfigureAwait(false);
@@ -90,11 +94,12 @@ internal sealed class SmbWriteStream : RemoteWriteStream
         if (_filled == 0) return;
         if (_handle is null)
         {
-            _handle = await CreateTemporaryAsync(flush: false, cancellationToken).ConfigureAwait(false);
+            _handle = await CreateTemporaryAsync(flush: false, readBack: false, cancellationToken).ConfigureAwait(false);
             return;
         }
-        // WriteAsync copies the bytes into its request before it first awaits, so the buffer is free again at once.
-        _inFlight.Enqueue(_handle.WriteAsync(_position, _buffer.AsMemory(0, _filled), cancellationToken));
+        // The buffer is the request: it travels with its WRITE, and the next bytes go to a fresh one.
+        _inFlight.Enqueue((_handle.WriteAsync(_position, _buffer, _filled, cancellationToken), _buffer));
+        _buffer = SmbFiles.RentWriteRequest(_bufferSize);
         _position += _filled;
         _filled = 0;
         // A resumable upload keeps one WRITE in flight, so that the partial file never has a hole that a resume would skip.
@@ -108,42 +113,49 @@ internal sealed class SmbWriteStream : RemoteWriteStream
     /// fails, the temporary file is deleted before the failure is thrown. A missing parent directory is created (when
     /// the upload may) and the compound sent again.
     /// </summary>
-    private async Task<SmbHandle> CreateTemporaryAsync(bool flush, CancellationToken cancellationToken)
+    private async Task<SmbHandle> CreateTemporaryAsync(bool flush, bool readBack, CancellationToken cancellationToken)
     {
         SmbHandle handle;
         try
         {
-            handle = await _fs.WithConnectionAsync("Opening for write", _path, c => CreateTemporaryAsync(c, flush, cancellationToken), cancellationToken).ConfigureAwait(false);
+            handle = await _fs.WithConnectionAsync("Opening for write", _path, c => CreateTemporaryAsync(c, flush, readBack, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         catch (RemoteFsException ex) when (_createParents && ex.Kind == RemoteErrorKind.NotFound &&
             ex.InnerException is SmbStatusException { Status: SmbStatus.ObjectPathNotFound })
         {
             await _fs.CreateDirectoryAsync(RemotePath.GetParent(_path), cancellationToken).ConfigureAwait(false);
-            handle = await _fs.WithConnectionAsync("Opening for write", _path, c => CreateTemporaryAsync(c, flush, cancellationToken), cancellationToken).ConfigureAwait(false);
+            handle = await _fs.WithConnectionAsync("Opening for write", _path, c => CreateTemporaryAsync(c, flush, readBack, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         _position += _filled;
         _filled = 0;
         return handle;
     }
 
-    private async Task<SmbHandle> CreateTemporaryAsync(SmbConnection c, bool flush, CancellationToken cancellationToken)
+    private async Task<SmbHandle> CreateTemporaryAsync(SmbConnection c, bool flush, bool readBack, CancellationToken cancellationToken)
     {
+        // The read-back asks for one byte more than was written, so that a longer file shows too.
+        var readLength = Math.Min(_filled + 1, c.MaxReadSize);
         var related = SmbHandle.Related(c);
         var parts = new List<SmbCompoundPart>
         {
             new(SmbCommand.Create, SmbFiles.CreateRequest(_temporary, SmbAccess.Read | SmbAccess.Write | SmbAccess.Delete, SmbAccess.OverwriteIf,
                 SmbAccess.NonDirectoryFile, SmbAccess.ShareRead | SmbAccess.ShareDelete)),
         };
-        if (_filled > 0) parts.Add(new(SmbCommand.Write, SmbFiles.WriteRequest(related, 0, _buffer.AsSpan(0, _filled)), _filled, _ => true));
+        if (_filled > 0) parts.Add(new(SmbCommand.Write, SmbFiles.WriteRequest(related, 0, _buffer.AsSpan(SmbFiles.WriteDataOffset, _filled)), _filled, _ => true));
         if (flush) parts.Add(new(SmbCommand.Flush, SmbFiles.FlushRequest(related), Accept: _ => true));
+        if (readBack) parts.Add(new(SmbCommand.Read, SmbFiles.ReadRequest(related, 0, readLength), readLength, _ => true));
         var responses = await c.SendCompoundAsync(parts, cancellationToken).ConfigureAwait(false);
         var handle = SmbFiles.ParseCreate(c, responses[0]);
         try
         {
             for (var i = 1; i < responses.Length; i++)
-                if (responses[i].Status != SmbStatus.Success)
+                if (responses[i].Status != SmbStatus.Success && !(parts[i].Command == SmbCommand.Read && responses[i].Status == SmbStatus.EndOfFile))
                     throw new SmbStatusException(responses[i].Status, parts[i].Command.ToString());
             if (_filled > 0) SmbFiles.CheckWritten(responses[1], _filled);
+            // Only a read that shows the whole file (and its end) can verify it; otherwise the file is read back after.
+            _readBack = null;
+            if (readBack && SmbFiles.ParseRead(responses[^1], readLength) is var data && (readLength > _filled || data.Count < readLength))
+                _readBack = data;
             return handle;
         }
         catch
@@ -155,13 +167,19 @@ internal sealed class SmbWriteStream : RemoteWriteStream
 
     private async Task AwaitOldestAsync()
     {
+        var (write, request) = _inFlight.Dequeue();
         try
         {
-            await _inFlight.Dequeue().ConfigureAwait(false);
+            await write.ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             throw SmbErrors.Map(ex, "Writing", _path, _fs.Endpoint);
+        }
+        finally
+        {
+            // The WRITE has completed (sent or failed; SendAsync never abandons a frame half-way): its buffer is free.
+            System.Buffers.ArrayPool<byte>.Shared.Return(request);
         }
     }
 
@@ -173,7 +191,7 @@ internal sealed class SmbWriteStream : RemoteWriteStream
         if (_handle is null)
         {
             // The whole file is in the buffer: CREATE, WRITE and FLUSH in one round trip.
-            _handle = await CreateTemporaryAsync(flush, cancellationToken).ConfigureAwait(false);
+            _handle = await CreateTemporaryAsync(flush, readBack: false, cancellationToken).ConfigureAwait(false);
             flush = false;
         }
         else
@@ -181,12 +199,27 @@ internal sealed class SmbWriteStream : RemoteWriteStream
             await SendBufferAsync(cancellationToken).ConfigureAwait(false);
             while (_inFlight.Count > 0) await AwaitOldestAsync().ConfigureAwait(false);
         }
+        if (flush)
+        {
+            try
+            {
+                await _handle.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                throw SmbErrors.Map(ex, "Committing", _path, _fs.Endpoint);
+            }
+        }
+        await RenameAndCloseAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Only once every WRITE and the FLUSH have been acknowledged: rename and CLOSE in one round trip.</summary>
+    private async Task RenameAndCloseAsync(CancellationToken cancellationToken)
+    {
         try
         {
-            if (flush) await _handle.FlushAsync(cancellationToken).ConfigureAwait(false);
-            // Only now, with every WRITE and the FLUSH acknowledged: rename and CLOSE in one round trip.
             _closed = true;
-            await _handle.Connection.SendCompoundAsync(
+            await _handle!.Connection.SendCompoundAsync(
                 [(SmbCommand.SetInfo, SmbFiles.RenameRequest(_handle, _path, _overwrite)), (SmbCommand.Close, SmbFiles.CloseRequest(_handle))],
                 cancellationToken).ConfigureAwait(false);
         }
@@ -199,6 +232,90 @@ internal sealed class SmbWriteStream : RemoteWriteStream
             throw SmbErrors.Map(ex, "Committing", _path, _fs.Endpoint);
         }
         _committed = true;
+    }
+
+    /// <summary>
+    /// The commit of a verified upload: after the last WRITE and the FLUSH, the stored bytes are read back over the
+    /// same handle and hashed, and the rename happens only when they match. A file that fits in one WRITE is read back
+    /// in the compound that creates it (CREATE, WRITE, FLUSH, READ), so a verified small upload costs the same two
+    /// round trips as an unverified one, where a commit followed by reading the file back took three.
+    /// </summary>
+    public async Task<FileChecksum?> CommitIfStoredChecksumAsync(ChecksumAlgorithm algorithm, string expectedHex, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_committed) throw new InvalidOperationException("The upload was already committed.");
+        if (_resume) return null; // the partial file holds bytes this stream never saw
+        using var hash = Local.Checksums.Create(algorithm);
+        try
+        {
+            if (_handle is null)
+            {
+                _handle = await CreateTemporaryAsync(_fs.Settings.FlushOnCommit, readBack: true, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await SendBufferAsync(cancellationToken).ConfigureAwait(false);
+                while (_inFlight.Count > 0) await AwaitOldestAsync().ConfigureAwait(false);
+                if (_fs.Settings.FlushOnCommit) await _handle.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            if (_readBack is { } data) hash.AppendData(data);
+            else await ReadBackAsync(_handle, hash, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not RemoteFsException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
+        {
+            throw SmbErrors.Map(ex, "Verifying", _path, _fs.Endpoint);
+        }
+        var stored = new FileChecksum(algorithm, Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant(), Native: false);
+        if (!stored.Matches(expectedHex)) return stored; // not committed: disposing removes the temporary file
+        await RenameAndCloseAsync(cancellationToken).ConfigureAwait(false);
+        return stored;
+    }
+
+    /// <summary>Reads the whole file back over <paramref name="handle"/>, <see cref="SmbSettings.IoDepth"/> READs in
+    /// flight, and one READ past the end that must find nothing. A short READ ends it (the hash then differs).</summary>
+    private async Task ReadBackAsync(SmbHandle handle, System.Security.Cryptography.IncrementalHash hash, CancellationToken cancellationToken)
+    {
+        var chunk = handle.Connection.MaxReadSize;
+        var inFlight = new Queue<(int Length, Task<SmbReadChunk> Read)>();
+        long next = 0;
+        try
+        {
+            while (true)
+            {
+                while (inFlight.Count < _fs.Settings.IoDepth && next <= _position)
+                {
+                    // The last READ starts at the end (or asks one byte beyond it), so that a longer file shows.
+                    var length = (int)Math.Min(chunk, _position + 1 - next);
+                    inFlight.Enqueue((length, handle.ReadAsync(next, length, cancellationToken)));
+                    next += length;
+                }
+                if (inFlight.Count == 0) return;
+                var (requested, read) = inFlight.Dequeue();
+                var result = await read.ConfigureAwait(false);
+                try
+                {
+                    hash.AppendData(result.Data);
+                }
+                finally
+                {
+                    result.Release();
+                }
+                if (result.Data.Count < requested) return;
+            }
+        }
+        finally
+        {
+            while (inFlight.TryDequeue(out var left))
+            {
+                try
+                {
+                    (await left.Read.ConfigureAwait(false)).Release();
+                }
+                catch (Exception ex) when (ex is SmbConnectionException or SmbStatusException or SmbProtocolException or OperationCanceledException)
+                {
+                }
+            }
+        }
     }
 
     private static async Task DeleteQuietlyAsync(SmbHandle handle)
@@ -221,14 +338,18 @@ internal sealed class SmbWriteStream : RemoteWriteStream
     {
         if (_disposed) return;
         _disposed = true;
-        while (_inFlight.Count > 0)
+        while (_inFlight.TryDequeue(out var entry))
         {
             try
             {
-                await _inFlight.Dequeue().ConfigureAwait(false);
+                await entry.Write.ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is SmbConnectionException or SmbStatusException or SmbProtocolException or OperationCanceledException)
             {
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(entry.Request);
             }
         }
         if (!_committed && _handle is not null)
@@ -241,7 +362,7 @@ internal sealed class SmbWriteStream : RemoteWriteStream
                     {
                         // Keep what was accepted, so that the next resumed upload continues after it.
                         using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                        await _handle.WriteAsync(_position, _buffer.AsMemory(0, _filled), quick.Token).ConfigureAwait(false);
+                        await _handle.WriteAsync(_position, _buffer, _filled, quick.Token).ConfigureAwait(false);
                     }
                     catch (Exception ex) when (ex is SmbConnectionException or SmbStatusException or SmbProtocolException or OperationCanceledException)
                     {

@@ -68,6 +68,102 @@ public sealed class SmbRoundTripTests
         Assert.Equal(RemoteErrorKind.NotFound, missing.Kind);
     }
 
+    [SambaTheory]
+    [InlineData("data")]
+    [InlineData("secret")]
+    public async Task Verified_small_upload_through_the_transfer_layer_takes_two_round_trips(string share)
+    {
+        // CREATE+WRITE+FLUSH+READ, then rename+CLOSE: the read-back that verifies the copy rides in the first compound,
+        // where a commit followed by reading the file back took a third round trip.
+        await using var server = await SambaServer.StartAsync();
+        var (proxy, provider, fs) = await ThroughProxyAsync(server, share);
+        await using (proxy)
+        await using (provider)
+        {
+            var root = share == "data" ? server.DataRoot : server.SecretRoot;
+            await fs.CreateDirectoryAsync("/in");
+            var local = Directory.CreateTempSubdirectory("pipeline-smb-");
+            using var removeLocal = new Cleanup(() => local.Delete(recursive: true));
+            var content = RandomNumberGenerator.GetBytes(64 * 1024);
+            File.WriteAllBytes(Path.Combine(local.FullName, "small.bin"), content);
+            var transfer = new Pipeline.RemoteFs.Transfers.RemoteTransfer(new Pipeline.RemoteFs.Transfers.TransferOptions { Overwrite = true });
+            var before = proxy.ClientFrames;
+            var result = await transfer.CopyAsync(new Pipeline.RemoteFs.Local.LocalFileSystem(), Path.Combine(local.FullName, "small.bin"), fs, "/in/small.bin");
+            result.ThrowIfFailed();
+            // The transfer layer's stat of the destination (once per copy), then the upload's two.
+            Assert.Equal(1 + 2, proxy.ClientFrames - before);
+            Assert.Equal(Convert.ToHexString(MD5.HashData(content)).ToLowerInvariant(), result.Transferred.Single().Checksum!.Hex);
+            Assert.Equal(content, File.ReadAllBytes(Path.Combine(root, "in", "small.bin")));
+            Assert.Equal(["small.bin"], Directory.GetFiles(Path.Combine(root, "in")).Select(Path.GetFileName));
+        }
+    }
+
+    [SambaTheory]
+    [InlineData(0)]
+    [InlineData(70_000)]
+    [InlineData(1024 * 1024)]
+    [InlineData(1024 * 1024 + 1)]
+    public async Task Verified_uploads_read_back_in_the_compound_or_over_the_handle_arrive_whole(int size)
+    {
+        // 0 and 70,000 bytes are read back in the creating compound; exactly one WRITE's worth (1 MiB) and more are
+        // read back over the open handle, with a READ at the end that must find nothing.
+        await using var server = await SambaServer.StartAsync();
+        await using var provider = new SmbFileSystemProvider();
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
+        var local = Directory.CreateTempSubdirectory("pipeline-smb-");
+        using var removeLocal = new Cleanup(() => local.Delete(recursive: true));
+        var content = RandomNumberGenerator.GetBytes(size);
+        File.WriteAllBytes(Path.Combine(local.FullName, "f.bin"), content);
+        var transfer = new Pipeline.RemoteFs.Transfers.RemoteTransfer(new Pipeline.RemoteFs.Transfers.TransferOptions());
+        var result = await transfer.CopyAsync(new Pipeline.RemoteFs.Local.LocalFileSystem(), Path.Combine(local.FullName, "f.bin"), fs, "/f.bin");
+        result.ThrowIfFailed();
+        Assert.Equal(Convert.ToHexString(MD5.HashData(content)).ToLowerInvariant(), result.Transferred.Single().Checksum!.Hex);
+        Assert.Equal(content, File.ReadAllBytes(Path.Combine(server.DataRoot, "f.bin")));
+        Assert.Single(Directory.GetFileSystemEntries(server.DataRoot));
+    }
+
+    [SambaTheory]
+    [InlineData(1000)]
+    [InlineData(3 * 1024 * 1024 + 17)]
+    public async Task Stored_bytes_that_differ_from_those_sent_leave_nothing_under_the_final_name(int size)
+    {
+        // The relay changes one byte of every READ answer (SMB 2.1 without required signing, as above): to the client
+        // the server stored other bytes than it sent. The copy must fail as a mismatch before its rename.
+        await using var server = await SambaServer.StartAsync("SMB2_10", "SMB2_10");
+        var (proxy, provider, fs) = await ThroughProxyAsync(server);
+        await using (proxy)
+        await using (provider)
+        {
+            Assert.NotNull(await fs.StatAsync("/"));
+            proxy.Rewrite = frame =>
+            {
+                for (var offset = 0; offset + 64 <= frame.Length;)
+                {
+                    if (BinaryPrimitives.ReadUInt16LittleEndian(frame.AsSpan(offset + 12)) == 8 && // READ
+                        BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(offset + 8)) == 0 &&
+                        BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(offset + 64 + 4)) > 0)
+                    {
+                        frame[offset + frame[offset + 64 + 2]] ^= 0xFF;
+                        var flags = BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(offset + 16));
+                        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(offset + 16), flags & ~8u); // unsigned
+                        frame.AsSpan(offset + 48, 16).Clear();
+                    }
+                    var next = BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(offset + 20));
+                    if (next == 0) break;
+                    offset += next;
+                }
+            };
+            var local = Directory.CreateTempSubdirectory("pipeline-smb-");
+            using var removeLocal = new Cleanup(() => local.Delete(recursive: true));
+            File.WriteAllBytes(Path.Combine(local.FullName, "f.bin"), RandomNumberGenerator.GetBytes(size));
+            var transfer = new Pipeline.RemoteFs.Transfers.RemoteTransfer(new Pipeline.RemoteFs.Transfers.TransferOptions { MaxAttempts = 1 });
+            var result = await transfer.CopyAsync(new Pipeline.RemoteFs.Local.LocalFileSystem(), Path.Combine(local.FullName, "f.bin"), fs, "/out/f.bin");
+            var failure = Assert.Single(result.Failures);
+            Assert.Contains("does not match what was sent", failure.Error.Message);
+            Assert.Empty(Directory.GetFiles(server.DataRoot, "*", SearchOption.AllDirectories));
+        }
+    }
+
     [SambaFact]
     public async Task WRITE_failing_inside_the_create_compound_leaves_no_file_under_the_final_name_nor_a_temporary()
     {
@@ -132,5 +228,10 @@ public sealed class SmbRoundTripTests
         File.WriteAllText(Path.Combine(server.DataRoot, "file"), "in the way");
         var blocked = await Assert.ThrowsAsync<RemoteFsException>(() => fs.WriteAllAsync("/file/z.bin", [1]));
         Assert.Equal(RemoteErrorKind.Conflict, blocked.Kind);
+    }
+
+    private sealed class Cleanup(Action action) : IDisposable
+    {
+        public void Dispose() => action();
     }
 }
