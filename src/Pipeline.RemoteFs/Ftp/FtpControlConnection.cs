@@ -21,7 +21,7 @@ internal sealed class FtpControlConnection : IAsyncDisposable
     {
         _settings = settings;
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = new FtpSocketStream(socket);
         _reader = new FtpReplyReader(_stream, settings.Encoding);
         LastUsed = settings.Time.GetUtcNow();
         EpsvRefused = !settings.UseEpsv;

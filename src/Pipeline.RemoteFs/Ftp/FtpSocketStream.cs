@@ -3,18 +3,19 @@ using System.Net.Sockets;
 namespace Pipeline.RemoteFs.Ftp;
 
 /// <summary>
-/// A data connection's socket as a stream, in place of <see cref="NetworkStream"/>. A read that finds no data first
-/// waits up to <see cref="PollMicroseconds"/> in poll() on the calling thread, and only then hands over to the socket's
-/// asynchronous machinery.
+/// A control or data connection's socket as a stream, in place of <see cref="NetworkStream"/>. A read that finds no
+/// data first waits up to <see cref="PollMicroseconds"/> in poll() on the calling thread, and only then hands over to
+/// the socket's asynchronous machinery.
 /// </summary>
 /// <remarks>
 /// Every asynchronous socket wait that completes costs a hand-off from the socket engine's thread to a pool thread,
 /// and the pool thread spins afterwards looking for more work. A fast transfer waits for the server a thousand times
-/// per gigabyte (the reader is faster than the server sends), and over TLS, where SslStream reads a record at a time,
-/// far more often: on two cores the switching and spinning took the processor time that the server and the
-/// decryption needed. A wait in poll() is woken by the kernel on the waiting thread, as curl's and lftp's are, and
-/// costs no processor time while it waits. The wait is bounded, so a slow server still gets an asynchronous wait
-/// (and the time limits and cancellation that come with it) after a millisecond of one thread's time.
+/// per gigabyte (the reader is faster than the server sends), over TLS (SslStream reads a record at a time) far more
+/// often, and a small file waits for each of its replies: on two cores the switching and spinning took the processor
+/// time that the server and the decryption needed. A wait in poll() is woken by the kernel on the waiting thread, as
+/// curl's and lftp's are, and costs no processor time while it waits. The wait is bounded, so a slow server still
+/// gets an asynchronous wait (and the time limits and cancellation that come with it) after a millisecond of one
+/// thread's time.
 /// </remarks>
 internal sealed class FtpSocketStream : Stream
 {
