@@ -4,22 +4,22 @@ namespace Pipeline.RemoteFs.Ftp;
 
 /// <summary>
 /// A control or data connection's socket as a stream, in place of <see cref="NetworkStream"/>. A read that finds no
-/// data first waits up to <see cref="PollMicroseconds"/> in poll() on the calling thread, and only then hands over to
-/// the socket's asynchronous machinery.
+/// data, or a write that finds no room, first waits up to <see cref="PollMicroseconds"/> in poll() on the calling
+/// thread, and only then hands over to the socket's asynchronous machinery.
 /// </summary>
 /// <remarks>
 /// Every asynchronous socket wait that completes costs a hand-off from the socket engine's thread to a pool thread,
-/// and the pool thread spins afterwards looking for more work. A fast transfer waits for the server a thousand times
+/// and the pool thread spins afterwards looking for more work. A fast download waits for the server a thousand times
 /// per gigabyte (the reader is faster than the server sends), over TLS (SslStream reads a record at a time) far more
-/// often, and a small file waits for each of its replies: on two cores the switching and spinning took the processor
-/// time that the server and the decryption needed. A wait in poll() is woken by the kernel on the waiting thread, as
-/// curl's and lftp's are, and costs no processor time while it waits. The wait is bounded, so a slow server still
-/// gets an asynchronous wait (and the time limits and cancellation that come with it) after a millisecond of one
-/// thread's time.
+/// often, an upload waits for room tens of thousands of times per gigabyte, and a small file waits for each of its
+/// replies: on two cores the switching and spinning took the processor time that the server and the decryption
+/// needed. A wait in poll() is woken by the kernel on the waiting thread, as curl's and lftp's are, and costs no
+/// processor time while it waits. The wait is bounded, so a slow server still gets an asynchronous wait (and the time
+/// limits and cancellation that come with it) after a millisecond of one thread's time.
 /// </remarks>
 internal sealed class FtpSocketStream : Stream
 {
-    /// <summary>How long a read waits on its own thread before waiting asynchronously.</summary>
+    /// <summary>How long a read or write waits on its own thread before waiting asynchronously.</summary>
     public const int PollMicroseconds = 1000;
 
     private readonly Socket _socket;
@@ -85,12 +85,30 @@ internal sealed class FtpSocketStream : Stream
         }
     }
 
-    // Writes are left to the socket (which sends at once when there is room): waiting in poll() for room to send
-    // measured no better for uploads.
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return SendAsync(buffer, cancellationToken);
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
+        try
+        {
+            while (buffer.Length > 0)
+            {
+                var sent = _socket.Send(buffer.Span, SocketFlags.None, out var error);
+                if (error == SocketError.WouldBlock)
+                {
+                    // The server has not taken what was sent so far: wait for room in poll(), then asynchronously.
+                    if (!_socket.Poll(PollMicroseconds, SelectMode.SelectWrite)) return SendAsync(buffer, cancellationToken);
+                    continue;
+                }
+                if (error != SocketError.Success) throw Failure(new SocketException((int)error));
+                buffer = buffer[sent..];
+            }
+        }
+        catch (SocketException ex)
+        {
+            throw Failure(ex);
+        }
+        return ValueTask.CompletedTask;
     }
 
     private async ValueTask SendAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
