@@ -21,7 +21,7 @@ internal sealed class FtpControlConnection : IAsyncDisposable
     {
         _settings = settings;
         _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = new FtpSocketStream(socket);
         _reader = new FtpReplyReader(_stream, settings.Encoding);
         LastUsed = settings.Time.GetUtcNow();
         EpsvRefused = !settings.UseEpsv;
@@ -281,7 +281,7 @@ internal sealed class FtpControlConnection : IAsyncDisposable
     /// <summary>Wraps a data connection's socket in TLS when PROT P is in force, resuming this connection's TLS session.</summary>
     public async Task<Stream> SecureDataAsync(Socket dataSocket, string operation, CancellationToken cancellationToken)
     {
-        var network = new NetworkStream(dataSocket, ownsSocket: true);
+        var network = new FtpSocketStream(dataSocket);
         if (!ProtectsData) return network;
         var policy = new FtpCertificatePolicy(_settings.PinnedThumbprint, ServerThumbprint);
         return await FtpTls.AuthenticateAsync(network, _settings, _tlsName ?? _settings.TlsServerName, policy, operation, cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,146 @@
+using System.Net.Sockets;
+
+namespace Pipeline.RemoteFs.Ftp;
+
+/// <summary>
+/// A control or data connection's socket as a stream, in place of <see cref="NetworkStream"/>. A read that finds no
+/// data, or a write that finds no room, first waits up to <see cref="PollMicroseconds"/> in poll() on the calling
+/// thread, and only then hands over to the socket's asynchronous machinery.
+/// </summary>
+/// <remarks>
+/// Every asynchronous socket wait that completes costs a hand-off from the socket engine's thread to a pool thread,
+/// and the pool thread spins afterwards looking for more work. A fast download waits for the server a thousand times
+/// per gigabyte (the reader is faster than the server sends), over TLS (SslStream reads a record at a time) far more
+/// often, an upload waits for room tens of thousands of times per gigabyte, and a small file waits for each of its
+/// replies: on two cores the switching and spinning took the processor time that the server and the decryption
+/// needed. A wait in poll() is woken by the kernel on the waiting thread, as curl's and lftp's are, and costs no
+/// processor time while it waits. The wait is bounded, so a slow server still gets an asynchronous wait (and the time
+/// limits and cancellation that come with it) after a millisecond of one thread's time.
+/// </remarks>
+internal sealed class FtpSocketStream : Stream
+{
+    /// <summary>How long a read or write waits on its own thread before waiting asynchronously.</summary>
+    public const int PollMicroseconds = 1000;
+
+    private readonly Socket _socket;
+    private bool _disposed;
+
+    /// <param name="socket">A connected socket, which the stream owns and closes.</param>
+    public FtpSocketStream(Socket socket)
+    {
+        _socket = socket;
+        // A synchronous receive must return at once (WouldBlock when there is nothing), so that only poll() waits.
+        _socket.Blocking = false;
+    }
+
+    public override bool CanRead => !_disposed;
+    public override bool CanWrite => !_disposed;
+    public override bool CanSeek => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Flush() { }
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<int>(cancellationToken);
+        if (buffer.Length == 0) return ValueTask.FromResult(0);
+        try
+        {
+            var read = _socket.Receive(buffer.Span, SocketFlags.None, out var error);
+            if (error == SocketError.WouldBlock && _socket.Poll(PollMicroseconds, SelectMode.SelectRead))
+                read = _socket.Receive(buffer.Span, SocketFlags.None, out error);
+            if (error == SocketError.Success) return ValueTask.FromResult(read);
+            if (error != SocketError.WouldBlock) throw Failure(new SocketException((int)error));
+        }
+        catch (SocketException ex)
+        {
+            throw Failure(ex);
+        }
+        return ReceiveAsync(buffer, cancellationToken);
+    }
+
+    private async ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException ex)
+        {
+            throw Failure(ex);
+        }
+    }
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
+        try
+        {
+            while (buffer.Length > 0)
+            {
+                var sent = _socket.Send(buffer.Span, SocketFlags.None, out var error);
+                if (error == SocketError.WouldBlock)
+                {
+                    // The server has not taken what was sent so far: wait for room in poll(), then asynchronously.
+                    if (!_socket.Poll(PollMicroseconds, SelectMode.SelectWrite)) return SendAsync(buffer, cancellationToken);
+                    continue;
+                }
+                if (error != SocketError.Success) throw Failure(new SocketException((int)error));
+                buffer = buffer[sent..];
+            }
+        }
+        catch (SocketException ex)
+        {
+            throw Failure(ex);
+        }
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask SendAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (buffer.Length > 0)
+                buffer = buffer[await _socket.SendAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false)..];
+        }
+        catch (SocketException ex)
+        {
+            throw Failure(ex);
+        }
+    }
+
+    // As NetworkStream does: socket failures surface as IOException, which SslStream and the callers expect.
+    private static IOException Failure(SocketException ex) => new($"The connection failed: {ex.Message}", ex);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_disposed)
+        {
+            _disposed = true;
+            try
+            {
+                _socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (SocketException)
+            {
+            }
+            _socket.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+}
