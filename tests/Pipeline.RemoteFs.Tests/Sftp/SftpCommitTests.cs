@@ -6,7 +6,10 @@ namespace Pipeline.RemoteFs.Tests.Sftp;
 /// <summary>
 /// A commit sends the last WRITE, the fsync and the CLOSE together and waits once; the upload is renamed into place
 /// only when every one of them succeeded. Servers that refuse one kind of request (internal-sftp's -P) prove it.
+/// In the sshd collection although each test starts its own server: other tests of it count this process's ssh
+/// children, so none may run beside them.
 /// </summary>
+[Collection("sshd")]
 public sealed class SftpCommitTests
 {
     [SshdFact]
