@@ -91,8 +91,10 @@ if (Runs("small", "put") || Runs("small", "get"))
         await fs.CreateDirectoryAsync("small-pipeline");
         await Parallel.ForEachAsync(files, limits, async (file, cancellationToken) =>
         {
-            var content = File.ReadAllBytes(file); // small local files: synchronous I/O costs less than a thread-pool hop
-            await using var output = await fs.OpenWriteAsync("small-pipeline/" + Path.GetFileName(file), new WriteOptions { CreateParents = false }, cancellationToken);
+            // Small local files: synchronous I/O costs less than a thread-pool hop. The length is told, as the transfer
+            // layer tells it.
+            var content = File.ReadAllBytes(file);
+            await using var output = await fs.OpenWriteAsync("small-pipeline/" + Path.GetFileName(file), new WriteOptions { CreateParents = false, ExpectedLength = content.Length }, cancellationToken);
             await output.WriteAsync(content, cancellationToken);
             await output.CommitAsync(cancellationToken);
         });

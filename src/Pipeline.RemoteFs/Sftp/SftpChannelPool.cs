@@ -2,8 +2,11 @@ namespace Pipeline.RemoteFs.Sftp;
 
 /// <summary>
 /// The ssh processes of one endpoint and credential. Channels are shared: small requests go to the least busy one,
-/// and a file transfer gets a channel of its own while fewer than the maximum are open. A channel idle for a while
-/// answers a cheap request before it is used again; a dead one is dropped. Disposing kills every process.
+/// and a file transfer gets a channel of its own while fewer than the maximum are open. A small file's transfer
+/// (all its writes in flight at once: it waits on round trips, not on bandwidth) never waits for a key exchange while
+/// a channel is open: it shares the least busy one, and another channel opens in the background. A channel idle for
+/// a while answers a cheap request before it is used again; a dead one is dropped. Disposing kills every process,
+/// those still opening included.
 /// </summary>
 internal sealed class SftpChannelPool : IAsyncDisposable
 {
@@ -13,7 +16,10 @@ internal sealed class SftpChannelPool : IAsyncDisposable
     private readonly List<SftpChannel> _channels = [];
     private readonly object _gate = new();
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenSource _closing = new();
+    private readonly List<Task> _growing = [];
     private int _opening;
+    private bool _cannotGrow;
     private bool _disposed;
 
     public SftpChannelPool(SshCommand command, TimeSpan operationTimeout, TimeProvider time)
@@ -34,8 +40,11 @@ internal sealed class SftpChannelPool : IAsyncDisposable
         }
     }
 
-    /// <summary>A channel for one request (<paramref name="forTransfer"/> false) or one file transfer.</summary>
-    public async Task<SftpChannel> GetAsync(bool forTransfer, CancellationToken cancellationToken)
+    /// <summary>
+    /// A channel for one request (<paramref name="forTransfer"/> false) or one file transfer; a <paramref name="small"/>
+    /// transfer shares an open channel rather than wait for a new one, which then opens in the background.
+    /// </summary>
+    public async Task<SftpChannel> GetAsync(bool forTransfer, CancellationToken cancellationToken, bool small = false)
     {
         while (true)
         {
@@ -49,9 +58,22 @@ internal sealed class SftpChannelPool : IAsyncDisposable
                 _channels.RemoveAll(c => !c.IsAlive && Drop(c));
                 chosen = _channels.MinBy(c => (c.ActiveTransfers, c.Outstanding));
                 var room = _channels.Count + _opening < _command.Settings.MaxConnections;
-                open = room && (chosen is null
-                    ? _opening == 0 || forTransfer
-                    : forTransfer && chosen.ActiveTransfers > 0);
+                if (forTransfer && small)
+                {
+                    // The first channel is opened by one caller and waited for by the rest; later ones open behind.
+                    open = room && chosen is null && _opening == 0;
+                    if (room && !_cannotGrow && chosen is { ActiveTransfers: > 0 } && _opening == 0)
+                    {
+                        _opening++;
+                        _growing.Add(Task.Run(GrowAsync));
+                    }
+                }
+                else
+                {
+                    open = room && (chosen is null
+                        ? _opening == 0 || forTransfer
+                        : forTransfer && chosen.ActiveTransfers > 0);
+                }
                 if (open) _opening++;
                 changed = _changed.Task;
             }
@@ -102,6 +124,45 @@ internal sealed class SftpChannelPool : IAsyncDisposable
         }
     }
 
+    /// <summary>Completes when every channel that was opening in the background has opened or failed.</summary>
+    internal Task WhenGrownAsync()
+    {
+        lock (_gate) return Task.WhenAll(_growing.ToArray());
+    }
+
+    /// <summary>Opens one more channel for the pool; a failure (a server's connection limit, say) stops the growing.</summary>
+    private async Task GrowAsync()
+    {
+        try
+        {
+            SftpChannel? channel = await SftpChannel.StartAsync(_command, _operationTimeout, _time, _closing.Token).ConfigureAwait(false);
+            lock (_gate)
+            {
+                if (!_disposed)
+                {
+                    channel.MarkUsed();
+                    _channels.Add(channel);
+                    channel = null;
+                }
+            }
+            if (channel is not null) await channel.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Nobody waits for this channel: the ones open carry on, and the next caller that needs one opens it itself.
+            lock (_gate) _cannotGrow = true;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _opening--;
+                _changed.TrySetResult();
+                _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+    }
+
     private bool Drop(SftpChannel channel)
     {
         _ = channel.DisposeAsync().AsTask();
@@ -130,13 +191,19 @@ internal sealed class SftpChannelPool : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         SftpChannel[] channels;
+        Task[] growing;
         lock (_gate)
         {
             if (_disposed) return;
             _disposed = true;
             channels = _channels.ToArray();
             _channels.Clear();
+            growing = _growing.ToArray();
         }
+        // A channel still opening is abandoned and its ssh process ended before this returns.
+        await _closing.CancelAsync().ConfigureAwait(false);
+        await Task.WhenAll(growing).ConfigureAwait(false);
         await Task.WhenAll(channels.Select(c => c.DisposeAsync().AsTask())).ConfigureAwait(false);
+        _closing.Dispose();
     }
 }

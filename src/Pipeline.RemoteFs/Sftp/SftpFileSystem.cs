@@ -46,6 +46,9 @@ internal sealed class SftpFileSystem : IRemoteFileSystem
     /// <summary>The ssh processes this file system's pool runs now.</summary>
     public IReadOnlyList<int> ProcessIds => _pool.ProcessIds;
 
+    /// <summary>Completes when the connections the pool opens in the background have opened (for tests).</summary>
+    internal Task WhenPoolGrownAsync() => _pool.WhenGrownAsync();
+
     private SftpSettings Settings => _pool.Command.Settings;
 
     private int ReadChunk => (int)Math.Min(Settings.ChunkSize, Limits.MaxReadLength);
@@ -190,7 +193,7 @@ internal sealed class SftpFileSystem : IRemoteFileSystem
                 handle = await OpenNewAsync(channel, temporary, cancellationToken).ConfigureAwait(false);
             }
             return new SftpWriteStream(this, channel, handle, full, temporary, 0, options, WriteChunk, Settings.MaxRequests, Settings.Fsync);
-        }, cancellationToken, forTransfer: true);
+        }, cancellationToken, forTransfer: true, small: options.ExpectedLength <= (long)WriteChunk * Settings.MaxRequests);
     }
 
     /// <summary>
@@ -528,15 +531,16 @@ internal sealed class SftpFileSystem : IRemoteFileSystem
     }
 
     /// <summary>Runs an operation on a pooled channel, again on a fresh one when the connection failed transiently.</summary>
+    /// <remarks><paramref name="small"/>: a transfer whose writes all fit in flight at once, which shares an open channel.</remarks>
     private async Task<T> RunAsync<T>(string operation, string path, Func<SftpChannel, Task<T>> action, CancellationToken cancellationToken,
-        bool forTransfer = false, bool retry = true)
+        bool forTransfer = false, bool retry = true, bool small = false)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var channel = await _pool.GetAsync(forTransfer, cancellationToken).ConfigureAwait(false);
+                var channel = await _pool.GetAsync(forTransfer, cancellationToken, small).ConfigureAwait(false);
                 return await action(channel).ConfigureAwait(false);
             }
             catch (SftpChannelException ex) when (retry && ex.Kind is RemoteErrorKind.Transient or RemoteErrorKind.Timeout &&

@@ -323,6 +323,49 @@ public sealed class SftpFileSystemTests(SshdServer server)
     }
 
     [SshdFact]
+    public async Task A_small_upload_shares_an_open_connection_while_another_opens_behind_it()
+    {
+        var dir = NewDirectory();
+        await using var fs = await server.ConnectAsync();
+        var first = RandomBytes(64 * 1024, 1);
+        var second = RandomBytes(64 * 1024, 2);
+        await using var held = await fs.OpenWriteAsync($"{dir}/first.bin", new WriteOptions { ExpectedLength = first.Length });
+        await held.WriteAsync(first);
+        Assert.Single(fs.ProcessIds);
+
+        // The only channel carries an unfinished transfer: a small one shares it, and a second channel opens behind.
+        await using (var shared = await fs.OpenWriteAsync($"{dir}/second.bin", new WriteOptions { ExpectedLength = second.Length }))
+        {
+            await shared.WriteAsync(second);
+            await shared.CommitAsync();
+        }
+        await held.CommitAsync();
+        await fs.WhenPoolGrownAsync();
+
+        Assert.Equal(2, fs.ProcessIds.Count);
+        Assert.Equal(first, File.ReadAllBytes(server.Local($"{dir}/first.bin")));
+        Assert.Equal(second, File.ReadAllBytes(server.Local($"{dir}/second.bin")));
+    }
+
+    [SshdFact]
+    public async Task Disposing_while_a_connection_opens_behind_small_uploads_leaves_no_ssh_process()
+    {
+        var dir = NewDirectory();
+        var fs = await server.ConnectAsync();
+        await Parallel.ForEachAsync(Enumerable.Range(0, 32), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+        {
+            var content = RandomBytes(16 * 1024, i);
+            await using var output = await fs.OpenWriteAsync($"{dir}/f{i}.bin", new WriteOptions { ExpectedLength = content.Length });
+            await output.WriteAsync(content);
+            await output.CommitAsync();
+        });
+        await fs.DisposeAsync();
+
+        Assert.Empty(SshdServer.ChildSshProcesses());
+        Assert.Equal(32, Directory.GetFiles(server.Local(dir)).Length);
+    }
+
+    [SshdFact]
     public async Task Many_small_files_go_in_parallel_over_several_connections()
     {
         var dir = NewDirectory();
