@@ -104,6 +104,7 @@ internal sealed partial class FileCopier
         using var multipart = _options.VerifyChecksum && _options.ChecksumAlgorithm == ChecksumAlgorithm.Md5 ? S3MultipartETag.For(destination) : null;
         long written;
         string? committedETag;
+        string? expected;
         FileChecksum? verified = null;
         await using (var output = await destination.OpenWriteAsync(destinationPath,
             new WriteOptions { Overwrite = _options.Overwrite, CreateParents = true, ExpectedLength = _options.Gzip == GzipMode.None ? item.Length : null },
@@ -118,30 +119,20 @@ internal sealed partial class FileCopier
             written = hashing.BytesWritten;
             if (source is LocalFileSystem)
                 await CheckUnchangedAsync(source, item, cancellationToken).ConfigureAwait(false);
+            expected = hash is null ? null : Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
             // A stream that reads back what the server stored before its commit verifies the copy in the round trips of
             // the upload itself (SMB), and a mismatch never reaches the final name.
-            if (hash is not null && multipart is null && output is IChecksumVerifyingWriteStream verifying)
-            {
-                var expected = Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
+            if (expected is not null && multipart is null && output is IChecksumVerifyingWriteStream verifying)
                 verified = await verifying.CommitIfStoredChecksumAsync(_options.ChecksumAlgorithm, expected, cancellationToken).ConfigureAwait(false);
-                if (verified is not null && !verified.Matches(expected))
-                    throw ChecksumMismatch(item.Path, destinationPath, expected, verified.Hex, destination.Endpoint);
-                if (verified is null)
-                {
-                    await output.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    verified = await VerifyRemoteAsync(destination, destinationPath, expected, item.Path, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            else
-            {
+            if (verified is null)
                 await output.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
+            else if (!verified.Matches(expected!))
+                throw ChecksumMismatch(item.Path, destinationPath, expected!, verified.Hex, destination.Endpoint);
             committedETag = (output as S3.S3WriteStream)?.CommittedETag?.Trim('"');
         }
         FileChecksum? checksum = verified;
-        if (hash is not null && verified is null)
+        if (expected is not null && verified is null)
         {
-            var expected = Convert.ToHexString(hash.GetHashAndReset()).ToLowerInvariant();
             // S3 answers the upload with the ETag it computed from what it received: when it is the MD5 (or the
             // multipart ETag) of what was sent, the upload is verified without another request.
             checksum = committedETag is not null && multipart is not null && multipart.Matches(committedETag, expected)
