@@ -13,7 +13,7 @@ namespace Pipeline.RemoteFs.S3;
 /// </summary>
 /// <remarks>
 /// Only a successful answer is used. Anything else (a failed connection, an error status, a server that does not take
-/// presigned requests) returns null and the caller asks again through the SDK's GetObject, whose answer, retries and
+/// presigned requests) returns an attempt without a stream, and the caller asks again through the SDK's GetObject, whose answer, retries and
 /// typed errors stand, so failures behave exactly as without this reader. A server that refuses a presigned GET that
 /// the SDK then serves turns this reader off for the file system (<see cref="Disable"/>).
 /// </remarks>
@@ -32,7 +32,7 @@ internal sealed class S3PresignedReader : IDisposable
     {
         _client = client;
         _settings = settings;
-        _protocol = settings.ServiceUrl?.StartsWith("http://", StringComparison.OrdinalIgnoreCase) == true ? Protocol.HTTP : Protocol.HTTPS;
+        _protocol = settings.PlainHttp ? Protocol.HTTP : Protocol.HTTPS;
         _http = new HttpClient(new SocketsHttpHandler
         {
             ConnectTimeout = settings.ConnectTimeout,
@@ -47,20 +47,17 @@ internal sealed class S3PresignedReader : IDisposable
         };
     }
 
-    /// <summary>Whether presigned reads were found not to work with this server.</summary>
-    public bool Disabled => _disabled;
-
     /// <summary>Stops presigned reads: the server refused one that the SDK's own request then served.</summary>
     public void Disable() => _disabled = true;
 
     /// <summary>
     /// Opens <paramref name="key"/> from <paramref name="offset"/> (<paramref name="length"/> bytes, or to the end), or
-    /// returns a failed <see cref="Attempt"/> when anything but a successful answer came back.
+    /// returns an <see cref="Attempt"/> without a stream when it was not tried or anything but a successful answer came back.
     /// </summary>
     /// <exception cref="RemoteFsException">No answer within the operation timeout (<see cref="RemoteErrorKind.Timeout"/>).</exception>
     public async Task<Attempt> TryOpenAsync(S3FileSystem fileSystem, string key, long offset, long? length, CancellationToken cancellationToken)
     {
-        if (_disabled) return Attempt.NotTried;
+        if (_disabled) return Attempt.UseSdk;
         string url;
         try
         {
@@ -76,7 +73,7 @@ internal sealed class S3PresignedReader : IDisposable
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // No credentials, anonymous access, or anything else the SDK's own request will explain.
-            return Attempt.NotTried;
+            return Attempt.UseSdk;
         }
 
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
@@ -95,7 +92,7 @@ internal sealed class S3PresignedReader : IDisposable
             }
             catch (HttpRequestException)
             {
-                return Attempt.Failed;
+                return Attempt.UseSdk;
             }
         }
 
@@ -122,7 +119,7 @@ internal sealed class S3PresignedReader : IDisposable
                 // A missing object, a server error (the SDK retries), or a refusal of the presigned request itself.
                 var refused = response.StatusCode is not HttpStatusCode.NotFound && (int)response.StatusCode < 500;
                 response.Dispose();
-                return refused ? Attempt.RefusedByServer : Attempt.Failed;
+                return refused ? Attempt.RefusedByServer : Attempt.UseSdk;
         }
     }
 
@@ -147,8 +144,10 @@ internal sealed class S3PresignedReader : IDisposable
     /// <param name="Refused">The server refused the presigned request itself (not a missing object or a server error).</param>
     internal readonly record struct Attempt(Stream? Stream, bool Refused)
     {
-        public static Attempt NotTried => new(null, false);
-        public static Attempt Failed => new(null, false);
+        /// <summary>Not tried, or failed: the SDK's request must be made.</summary>
+        public static Attempt UseSdk => default;
+
+        /// <summary>The server refused the presigned request itself.</summary>
         public static Attempt RefusedByServer => new(null, true);
     }
 }

@@ -7,8 +7,8 @@ namespace Pipeline.RemoteFs.S3;
 
 /// <summary>
 /// The body of one GET of an object (the SDK's GetObject or a presigned GET); failures while reading it become typed
-/// errors, and disposing it releases the connection. A whole object whose ETag is its MD5 is checked against it as it streams: reading past the last byte
-/// of a body that does not match fails with <see cref="RemoteErrorKind.Io"/>.
+/// errors, and disposing it releases the connection. A whole object whose ETag is its MD5 is checked against it as it
+/// streams: reading past the last byte of a body that does not match fails with <see cref="RemoteErrorKind.Io"/>.
 /// </summary>
 /// <remarks>
 /// The SDK makes the same check on a whole object's body, through its own managed MD5 (<see cref="MD5Stream"/>), which

@@ -49,6 +49,9 @@ internal sealed class S3Settings
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(120);
     public int MaxAttempts { get; init; } = 3;
 
+    /// <summary>Whether the S3-compatible server is reached over plain http.</summary>
+    public bool PlainHttp => ServiceUrl?.StartsWith("http://", StringComparison.OrdinalIgnoreCase) == true;
+
     /// <summary>Where requests go, for messages: the server URL, or AWS with its region.</summary>
     public string Server => ServiceUrl ?? $"AWS S3 ({Region ?? "default region"})";
 
@@ -161,7 +164,7 @@ internal sealed class S3Settings
         if (ServiceUrl is not null)
         {
             config.ServiceURL = ServiceUrl;
-            config.UseHttp = ServiceUrl.StartsWith("http://", StringComparison.OrdinalIgnoreCase);
+            config.UseHttp = PlainHttp;
             config.AuthenticationRegion = Region ?? "us-east-1";
         }
         else if (Region is not null)
