@@ -65,6 +65,7 @@ internal sealed class SftpChannelPool : IAsyncDisposable
                     if (room && !_cannotGrow && chosen is { ActiveTransfers: > 0 } && _opening == 0)
                     {
                         _opening++;
+                        _growing.RemoveAll(t => t.IsCompleted);
                         _growing.Add(Task.Run(GrowAsync));
                     }
                 }
@@ -100,12 +101,7 @@ internal sealed class SftpChannelPool : IAsyncDisposable
                 }
                 finally
                 {
-                    lock (_gate)
-                    {
-                        _opening--;
-                        _changed.TrySetResult();
-                        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    }
+                    OpeningEnded();
                 }
             }
             if (chosen is null)
@@ -149,17 +145,23 @@ internal sealed class SftpChannelPool : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // Nobody waits for this channel: the ones open carry on, and the next caller that needs one opens it itself.
+            // Nobody waits for this channel: the ones open carry on, and no more are opened in the background.
             lock (_gate) _cannotGrow = true;
         }
         finally
         {
-            lock (_gate)
-            {
-                _opening--;
-                _changed.TrySetResult();
-                _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
+            OpeningEnded();
+        }
+    }
+
+    /// <summary>A channel's opening is over (opened or failed): callers waiting for it look again.</summary>
+    private void OpeningEnded()
+    {
+        lock (_gate)
+        {
+            _opening--;
+            _changed.TrySetResult();
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
     }
 
