@@ -348,6 +348,38 @@ public sealed class SftpFileSystemTests(SshdServer server)
     }
 
     [SshdFact]
+    public async Task A_connection_that_cannot_open_behind_small_uploads_leaves_them_on_the_open_one()
+    {
+        var dir = NewDirectory();
+        // A copy of the client key beside the server's own files (removed with them), so that it can be taken away.
+        var key = Path.Combine(Path.GetDirectoryName(server.ClientKey)!, $"growth_key_{dir.Trim('/').Replace('/', '_')}");
+        File.Copy(server.ClientKey, key, overwrite: true);
+        File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await using var fs = await server.ConnectAsync(server.Options() with { KeyFile = key });
+        var first = RandomBytes(64 * 1024, 3);
+        var second = RandomBytes(64 * 1024, 4);
+        await using var held = await fs.OpenWriteAsync($"{dir}/first.bin", new WriteOptions { ExpectedLength = first.Length });
+        await held.WriteAsync(first);
+        // Every further ssh process fails to authenticate: the connection opening behind the next upload fails.
+        File.Delete(key);
+
+        await using (var shared = await fs.OpenWriteAsync($"{dir}/second.bin", new WriteOptions { ExpectedLength = second.Length }))
+        {
+            await shared.WriteAsync(second);
+            await shared.CommitAsync();
+        }
+        await held.CommitAsync();
+        await fs.WhenPoolGrownAsync();
+
+        Assert.Single(fs.ProcessIds);
+        Assert.Equal(first, File.ReadAllBytes(server.Local($"{dir}/first.bin")));
+        Assert.Equal(second, File.ReadAllBytes(server.Local($"{dir}/second.bin")));
+        var third = RandomBytes(1024, 5);
+        await fs.WriteAllAsync($"{dir}/third.bin", third); // no more attempts to grow, and still served
+        Assert.Equal(third, File.ReadAllBytes(server.Local($"{dir}/third.bin")));
+    }
+
+    [SshdFact]
     public async Task Disposing_while_a_connection_opens_behind_small_uploads_leaves_no_ssh_process()
     {
         var dir = NewDirectory();
