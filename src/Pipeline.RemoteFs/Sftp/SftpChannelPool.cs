@@ -4,7 +4,8 @@ namespace Pipeline.RemoteFs.Sftp;
 /// The ssh processes of one endpoint and credential. Channels are shared: small requests go to the least busy one,
 /// and a file transfer gets a channel of its own while fewer than the maximum are open. A small file's transfer
 /// (all its writes in flight at once: it waits on round trips, not on bandwidth) never waits for a key exchange while
-/// a channel is open: it shares the least busy one, and another channel opens in the background. A channel idle for
+/// a channel is open: it shares the least busy one, and when even that one carries <c>transfers_per_connection</c>
+/// transfers, another channel opens in the background. A channel idle for
 /// a while answers a cheap request before it is used again; a dead one is dropped. Disposing kills every process,
 /// those still opening included.
 /// </summary>
@@ -62,7 +63,8 @@ internal sealed class SftpChannelPool : IAsyncDisposable
                 {
                     // The first channel is opened by one caller and waited for by the rest; later ones open behind.
                     open = room && chosen is null && _opening == 0;
-                    if (room && !_cannotGrow && chosen is { ActiveTransfers: > 0 } && _opening == 0)
+                    if (room && !_cannotGrow && chosen is not null && _opening == 0
+                        && chosen.ActiveTransfers >= _command.Settings.TransfersPerConnection)
                     {
                         _opening++;
                         _growing.RemoveAll(t => t.IsCompleted);

@@ -30,6 +30,13 @@ internal sealed record SftpSettings
     /// <summary>Most ssh processes per endpoint and credential (<c>max_connections</c>).</summary>
     public int MaxConnections { get; init; } = 4;
 
+    /// <summary>
+    /// Small transfers (each fits in one round trip of writes or reads) that share one ssh connection before another
+    /// opens for them (<c>transfers_per_connection</c>). One connection keeps several small files in flight at once;
+    /// every further one costs a key exchange and a server process.
+    /// </summary>
+    public int TransfersPerConnection { get; init; } = 8;
+
     /// <summary>Bytes per READ/WRITE request (<c>chunk_size</c>), capped by what the server allows.</summary>
     public int ChunkSize { get; init; } = 255 * 1024;
 
@@ -52,7 +59,7 @@ internal sealed record SftpSettings
     private static readonly HashSet<string> Known = new(StringComparer.OrdinalIgnoreCase)
     {
         "ssh_path", "known_hosts", "ssh_config", "jump_host", "keepalive", "ssh_options", "max_connections",
-        "chunk_size", "max_requests", "fsync", "health_check_after", "prefer_aes_gcm",
+        "chunk_size", "max_requests", "fsync", "health_check_after", "prefer_aes_gcm", "transfers_per_connection",
     };
 
     /// <summary>Reads and validates the settings.</summary>
@@ -104,6 +111,7 @@ internal sealed record SftpSettings
             KeepAlive = TimeSpan.FromSeconds(Integer("keepalive", 15, 0, 3600)),
             ExtraOptions = extra,
             MaxConnections = Integer("max_connections", 4, 1, 64),
+            TransfersPerConnection = Integer("transfers_per_connection", 8, 1, 1024),
             ChunkSize = Integer("chunk_size", 255 * 1024, 1024, 4 * 1024 * 1024),
             MaxRequests = Integer("max_requests", 16, 1, 1024),
             Fsync = Boolean("fsync", true),

@@ -8,6 +8,9 @@ namespace Pipeline.RemoteFs.Tests.Sftp;
 [Collection("sshd")]
 public sealed class SftpFileSystemTests(SshdServer server)
 {
+    /// <summary>Small uploads open a connection behind them as soon as the one they share carries one transfer.</summary>
+    private static readonly Dictionary<string, string> OneTransferPerConnection = new() { ["transfers_per_connection"] = "1" };
+
     private string NewDirectory()
     {
         var name = "t-" + Guid.NewGuid().ToString("N")[..8];
@@ -323,28 +326,53 @@ public sealed class SftpFileSystemTests(SshdServer server)
     }
 
     [SshdFact]
-    public async Task A_small_upload_shares_an_open_connection_while_another_opens_behind_it()
+    public async Task Small_uploads_share_one_connection_until_it_carries_transfers_per_connection_of_them()
     {
         var dir = NewDirectory();
-        await using var fs = await server.ConnectAsync();
-        var first = RandomBytes(64 * 1024, 1);
-        var second = RandomBytes(64 * 1024, 2);
-        await using var held = await fs.OpenWriteAsync($"{dir}/first.bin", new WriteOptions { ExpectedLength = first.Length });
-        await held.WriteAsync(first);
+        await using var fs = await server.ConnectAsync(server.Options(settings: new Dictionary<string, string> { ["transfers_per_connection"] = "2" }));
+        var contents = Enumerable.Range(0, 3).Select(i => RandomBytes(64 * 1024, 20 + i)).ToArray();
+        await using var first = await fs.OpenWriteAsync($"{dir}/f0.bin", new WriteOptions { ExpectedLength = contents[0].Length });
+        await first.WriteAsync(contents[0]);
         Assert.Single(fs.ProcessIds);
 
-        // The only channel carries an unfinished transfer: a small one shares it, and a second channel opens behind.
-        await using (var shared = await fs.OpenWriteAsync($"{dir}/second.bin", new WriteOptions { ExpectedLength = second.Length }))
+        // One unfinished transfer on the only channel: the next small one shares it, and nothing opens behind it.
+        await using var second = await fs.OpenWriteAsync($"{dir}/f1.bin", new WriteOptions { ExpectedLength = contents[1].Length });
+        await second.WriteAsync(contents[1]);
+        await fs.WhenPoolGrownAsync();
+        Assert.Single(fs.ProcessIds);
+
+        // Two: the third shares it too, and a second channel opens behind it.
+        await using (var third = await fs.OpenWriteAsync($"{dir}/f2.bin", new WriteOptions { ExpectedLength = contents[2].Length }))
         {
-            await shared.WriteAsync(second);
-            await shared.CommitAsync();
+            await third.WriteAsync(contents[2]);
+            await third.CommitAsync();
         }
-        await held.CommitAsync();
+        await first.CommitAsync();
+        await second.CommitAsync();
         await fs.WhenPoolGrownAsync();
 
         Assert.Equal(2, fs.ProcessIds.Count);
-        Assert.Equal(first, File.ReadAllBytes(server.Local($"{dir}/first.bin")));
-        Assert.Equal(second, File.ReadAllBytes(server.Local($"{dir}/second.bin")));
+        for (var i = 0; i < contents.Length; i++)
+            Assert.Equal(contents[i], File.ReadAllBytes(server.Local($"{dir}/f{i}.bin")));
+    }
+
+    [SshdFact]
+    public async Task Eight_small_uploads_at_once_share_one_connection_by_default()
+    {
+        var dir = NewDirectory();
+        await using var fs = await server.ConnectAsync();
+        var files = Enumerable.Range(0, 64).Select(i => ($"{dir}/f{i:D2}.bin", RandomBytes(16 * 1024, 100 + i))).ToList();
+
+        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (file, _) =>
+        {
+            await using var output = await fs.OpenWriteAsync(file.Item1, new WriteOptions { ExpectedLength = file.Item2.Length });
+            await output.WriteAsync(file.Item2);
+            await output.CommitAsync();
+        });
+        await fs.WhenPoolGrownAsync();
+
+        Assert.Single(fs.ProcessIds);
+        foreach (var (path, content) in files) Assert.Equal(content, File.ReadAllBytes(server.Local(path)));
     }
 
     [SshdFact]
@@ -355,7 +383,7 @@ public sealed class SftpFileSystemTests(SshdServer server)
         var key = Path.Combine(Path.GetDirectoryName(server.ClientKey)!, $"growth_key_{dir.Trim('/').Replace('/', '_')}");
         File.Copy(server.ClientKey, key, overwrite: true);
         File.SetUnixFileMode(key, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        await using var fs = await server.ConnectAsync(server.Options() with { KeyFile = key });
+        await using var fs = await server.ConnectAsync(server.Options(settings: OneTransferPerConnection) with { KeyFile = key });
         var first = RandomBytes(64 * 1024, 3);
         var second = RandomBytes(64 * 1024, 4);
         await using var held = await fs.OpenWriteAsync($"{dir}/first.bin", new WriteOptions { ExpectedLength = first.Length });
@@ -383,7 +411,7 @@ public sealed class SftpFileSystemTests(SshdServer server)
     public async Task Disposing_while_a_connection_opens_behind_small_uploads_leaves_no_ssh_process()
     {
         var dir = NewDirectory();
-        var fs = await server.ConnectAsync();
+        var fs = await server.ConnectAsync(server.Options(settings: OneTransferPerConnection));
         await Parallel.ForEachAsync(Enumerable.Range(0, 32), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
         {
             var content = RandomBytes(16 * 1024, i);
@@ -401,7 +429,7 @@ public sealed class SftpFileSystemTests(SshdServer server)
     public async Task Many_small_files_go_in_parallel_over_several_connections()
     {
         var dir = NewDirectory();
-        await using var fs = await server.ConnectAsync();
+        await using var fs = await server.ConnectAsync(server.Options(settings: new Dictionary<string, string> { ["transfers_per_connection"] = "2" }));
         var files = Enumerable.Range(0, 200).Select(i => ($"{dir}/f{i:D4}.bin", RandomBytes(64 * 1024, i))).ToList();
 
         var sawConnections = 0;

@@ -122,7 +122,7 @@ public sealed class SftpResilienceTests(SshdServer server) : IDisposable
     [SshdFact]
     public async Task Disposing_the_file_system_ends_every_ssh_process_of_its_pool()
     {
-        var fs = await server.ConnectAsync();
+        var fs = await server.ConnectAsync(server.Options(settings: new Dictionary<string, string> { ["transfers_per_connection"] = "1" }));
         var second = await new SftpFileSystemProvider().ConnectAsync(server.Endpoint(), server.Options());
         await Parallel.ForEachAsync(Enumerable.Range(0, 16), async (i, _) => await fs.WriteAllAsync($"pool-{i}.bin", RandomBytes(256 * 1024, i)));
         await fs.WhenPoolGrownAsync(); // small uploads let further connections open behind them
