@@ -44,7 +44,9 @@ export FTP_BENCH_PIN=$(openssl x509 -in "$work/cert.pem" -noout -fingerprint -sh
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 start_vsftpd() { # name port tls
-    local conf="$work/$1.conf" pasv=$((20000 + RANDOM % 30000))
+    # Passive ports below Linux's ephemeral range (32768 and up): a client socket bound there makes vsftpd's bind of a
+    # passive port fail ("500 OOPS: vsf_sysutil_bind"), which thousands of short data connections made likely.
+    local conf="$work/$1.conf" pasv=$((10000 + RANDOM % 18000))
     cat > "$conf" <<CONF
 listen=YES
 listen_address=127.0.0.1
@@ -64,7 +66,7 @@ userlist_deny=NO
 userlist_file=$work/users
 seccomp_sandbox=NO
 pasv_min_port=$pasv
-pasv_max_port=$((pasv + 100))
+pasv_max_port=$((pasv + 1000))
 utf8_filesystem=YES
 xferlog_enable=NO
 CONF

@@ -89,7 +89,8 @@ public sealed class VsftpdServer : IAsyncDisposable
         Run("chown", User + ":", root);
         File.WriteAllText(Path.Combine(directory, "users"), User + "\n");
         var port = ServerProcess.FreePort();
-        var pasvStart = Random.Shared.Next(20_000, 59_000);
+        // Passive ports below Linux's ephemeral range (32768 and up), where no client socket can hold them.
+        var pasvStart = Random.Shared.Next(10_000, 32_000);
         var conf = new StringBuilder($"""
             listen=YES
             listen_ipv6=NO
@@ -111,7 +112,7 @@ public sealed class VsftpdServer : IAsyncDisposable
             seccomp_sandbox=NO
             pasv_enable=YES
             pasv_min_port={pasvStart}
-            pasv_max_port={pasvStart + 200}
+            pasv_max_port={pasvStart + 500}
             port_enable=YES
             connect_from_port_20=NO
             utf8_filesystem=YES
