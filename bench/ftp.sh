@@ -34,6 +34,11 @@ trap cleanup EXIT
 
 dotnet build -c Release "$here/Pipeline.Bench.Ftp" -o "$work/bin" >/dev/null
 bench() { dotnet "$work/bin/Pipeline.Bench.Ftp.dll" "$@"; }
+source "$here/aot.sh"
+if aot_enabled; then
+    aot_bin=$(aot_publish "$here/Pipeline.Bench.Ftp" "$work/aot")
+    bench() { "$aot_bin" "$@"; }
+fi
 
 mkdir -p "$work/root" "$work/empty" "$work/data/many" "$work/down"
 chown "$user:" "$work/root"
@@ -92,7 +97,7 @@ row() { printf '%-44s %8s s\n' "$1" "$2"; }
 # Our rows: the process's wall time (comparable to curl's and lftp's, .NET start-up and JIT included) and the time
 # the transfer took inside the process (what a long-lived PowerShell session or pipeline host sees).
 ours() { # label, bench arguments...
-    local label=$1 s e out; shift
+    local label=${1/Pipeline/$(aot_label)} s e out; shift
     s=$(date +%s.%N); out=$(bench "$@"); e=$(date +%s.%N)
     printf '%-44s %8s s   (in process %s s)\n' "$label" "$(awk "BEGIN { printf \"%.2f\", $e - $s }")" "${out%% s*}"
 }

@@ -24,6 +24,11 @@ trap cleanup EXIT
 
 dotnet build -c Release "$here/Pipeline.Bench.S3" -o "$work/bin" >/dev/null
 bench() { dotnet "$work/bin/Pipeline.Bench.S3.dll" "$@"; }
+source "$here/aot.sh"
+if aot_enabled; then
+    aot_bin=$(aot_publish "$here/Pipeline.Bench.S3" "$work/aot")
+    bench() { "$aot_bin" "$@"; }
+fi
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 endpoint="http://127.0.0.1:$port"
@@ -49,7 +54,7 @@ row() { printf '%-34s %8s s\n' "$1" "$2"; }
 # Our rows: the process's wall time (comparable to rclone's, .NET start-up and JIT included) and the time the
 # transfer took inside the process (what a long-lived PowerShell session or pipeline host sees).
 ours() { # label, bench arguments...
-    local label=$1 s e out; shift
+    local label=${1/Pipeline/$(aot_label)} s e out; shift
     s=$(date +%s.%N); out=$(bench "$@"); e=$(date +%s.%N)
     printf '%-34s %8s s   (in process %s)\n' "$label" "$(awk "BEGIN { printf \"%.2f\", $e - $s }")" "$out"
 }

@@ -91,21 +91,24 @@ rm -rf "$remote/small-scp" "$local_dir/small-scp-get"
 
 dotnet build "$here/Pipeline.Bench.Sftp" -c Release -v quiet -nologo > /dev/null
 bench="$here/Pipeline.Bench.Sftp/bin/Release/net10.0/Pipeline.Bench.Sftp"
+source "$here/aot.sh"
+aot_enabled && bench=$(aot_publish "$here/Pipeline.Bench.Sftp" "$work/aot")
+ours=$(aot_label)
 common=(--endpoint "sftp://$user@127.0.0.1:$port$remote" --key "$work/client_key" --known-hosts "$work/known_hosts" --local "$local_dir" --results "$results")
-"$bench" "${common[@]}" --label "Pipeline (defaults)" >&2
+"$bench" "${common[@]}" --label "$ours (defaults)" >&2
 rm -rf "$remote/big-pipeline.bin" "$remote/small-pipeline"
-"$bench" "${common[@]}" --label "Pipeline (fsync off)" --set fsync=false >&2
+"$bench" "${common[@]}" --label "$ours (fsync off)" --set fsync=false >&2
 rm -rf "$remote/big-pipeline.bin" "$remote/small-pipeline"
 # The same defaults, small files only, with .NET's tiered PGO on, as pwsh runs (the bench program runs as the pipeline
 # CLI does, without it: see src/Pipeline.Cli/Pipeline.Cli.csproj): what the JIT's instrumented tier costs a short run.
 rm -rf "$remote/small-pipeline"
-DOTNET_TieredPGO=1 "$bench" "${common[@]}" --only small --label "Pipeline (tiered PGO, as pwsh)" >&2
+aot_enabled || DOTNET_TieredPGO=1 "$bench" "${common[@]}" --only small --label "Pipeline (tiered PGO, as pwsh)" >&2
 rm -rf "$remote/small-pipeline"
 # The same defaults but OpenSSH's own cipher order (chacha20-poly1305 first), to show what the AES-GCM preference gives.
-"$bench" "${common[@]}" --label "Pipeline (OpenSSH ciphers)" --set prefer_aes_gcm=false >&2
+"$bench" "${common[@]}" --label "$ours (OpenSSH ciphers)" --set prefer_aes_gcm=false >&2
 rm -rf "$remote/big-pipeline.bin" "$remote/small-pipeline"
 if [[ " $* " == *" --verified "* ]]; then
-    "$bench" "${common[@]}" --only transfer --label "Pipeline transfer (verify)" >&2
+    "$bench" "${common[@]}" --only transfer --label "$ours transfer (verify)" >&2
     rm -rf "$remote/big-pipeline.bin"
 fi
 

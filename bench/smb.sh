@@ -29,6 +29,11 @@ trap cleanup EXIT
 
 dotnet build -c Release "$here/Pipeline.Bench.Smb" -o "$work/bin" >/dev/null
 bench() { dotnet "$work/bin/Pipeline.Bench.Smb.dll" "$@" 2>>"$work/bench.err" || { cat "$work/bench.err" >&2; return 1; }; }
+source "$here/aot.sh"
+if aot_enabled; then
+    aot_bin=$(aot_publish "$here/Pipeline.Bench.Smb" "$work/aot")
+    bench() { "$aot_bin" "$@" 2>>"$work/bench.err" || { cat "$work/bench.err" >&2; return 1; }; }
+fi
 
 mkdir -p "$work"/{private,lock,state,cache,pid,ncalrpc,data,secret,src/many,down}
 chown "$user:" "$work/data" "$work/secret"
@@ -78,7 +83,7 @@ for i in $(seq "$files"); do head -c 65536 /dev/urandom > "$work/src/many/f$i.bi
 seconds() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>"$work/smbclient.err" || { cat "$work/smbclient.err" >&2; return 1; }; e=$(date +%s.%N); awk "BEGIN { printf \"%.2f\", $e - $s }"; }
 row() { printf '%-48s %8s s\n' "$1" "$2"; }
 ours() { # label, bench arguments...
-    local label=$1 s e out; shift
+    local label=${1/Pipeline/$(aot_label)} s e out; shift
     s=$(date +%s.%N); out=$(bench "$@"); e=$(date +%s.%N)
     printf '%-48s %8s s   (in process %s s)\n' "$label" "$(awk "BEGIN { printf \"%.2f\", $e - $s }")" "${out%% s*}"
 }

@@ -95,7 +95,7 @@ switch (operation)
 }
 var seconds = clock.Elapsed.TotalSeconds;
 Console.WriteLine($"{seconds:F2} s  {bytes / seconds / (1 << 20):F0} MiB/s  {files} file(s)");
-Console.Error.WriteLine($"collections gen0/1/2: {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, CPU {Environment.CpuUsage.TotalTime.TotalSeconds:F2} s");
+Console.Error.WriteLine($"collections gen0/1/2: {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, CPU {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds:F2} s");
 return 0;
 
 async Task<long> Put(string local, string remote)
