@@ -19,6 +19,7 @@ internal sealed class SftpChannelPool : IAsyncDisposable
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _closing = new();
     private readonly List<Task> _growing = [];
+    private readonly List<Task> _dropped = [];
     private int _opening;
     private bool _cannotGrow;
     private bool _disposed;
@@ -167,9 +168,11 @@ internal sealed class SftpChannelPool : IAsyncDisposable
         }
     }
 
+    /// <summary>Ends a dead channel's process; disposing the pool waits for it, so no ssh process outlives the pool.</summary>
     private bool Drop(SftpChannel channel)
     {
-        _ = channel.DisposeAsync().AsTask();
+        _dropped.RemoveAll(t => t.IsCompleted);
+        _dropped.Add(channel.DisposeAsync().AsTask());
         return true;
     }
 
@@ -195,7 +198,7 @@ internal sealed class SftpChannelPool : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         SftpChannel[] channels;
-        Task[] growing;
+        Task[] growing, dropped;
         lock (_gate)
         {
             if (_disposed) return;
@@ -203,11 +206,12 @@ internal sealed class SftpChannelPool : IAsyncDisposable
             channels = _channels.ToArray();
             _channels.Clear();
             growing = _growing.ToArray();
+            dropped = _dropped.ToArray();
         }
         // A channel still opening is abandoned and its ssh process ended before this returns.
         await _closing.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(growing).ConfigureAwait(false);
-        await Task.WhenAll(channels.Select(c => c.DisposeAsync().AsTask())).ConfigureAwait(false);
+        await Task.WhenAll(channels.Select(c => c.DisposeAsync().AsTask()).Concat(dropped)).ConfigureAwait(false);
         _closing.Dispose();
     }
 }

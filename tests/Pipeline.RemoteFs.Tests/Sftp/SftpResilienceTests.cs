@@ -85,13 +85,17 @@ public sealed class SftpResilienceTests(SshdServer server) : IDisposable
     [SshdFact]
     public async Task Operations_after_a_server_restart_reconnect_by_themselves()
     {
-        await using var fs = await server.ConnectAsync();
+        var fs = await server.ConnectAsync();
         var first = fs.ProcessIds.Single();
         server.Kill();
         server.Start();
 
         Assert.NotNull(await fs.StatAsync("."));
         Assert.DoesNotContain(first, fs.ProcessIds);
+        // The dead connection was dropped on the way; disposing waits for its process as for the live ones.
+        await fs.DisposeAsync();
+        Assert.False(Directory.Exists($"/proc/{first}"), $"ssh {first} outlived its session");
+        Assert.Empty(SshdServer.ChildSshProcesses());
     }
 
     [SshdFact]
