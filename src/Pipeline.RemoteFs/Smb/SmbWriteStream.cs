@@ -187,30 +187,34 @@ internal sealed class SmbWriteStream : RemoteWriteStream, IChecksumVerifyingWrit
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_committed) throw new InvalidOperationException("The upload was already committed.");
+        await FinishWritesAsync(readBack: false, "Committing", cancellationToken).ConfigureAwait(false);
+        await RenameAndCloseAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Every WRITE sent and acknowledged, then the FLUSH (when <c>flush</c> is on). A file still wholly in the buffer
+    /// is created, written and flushed (and read back, when asked) in one compound. A failed FLUSH is reported as a
+    /// failure of <paramref name="operation"/>.
+    /// </summary>
+    private async Task FinishWritesAsync(bool readBack, string operation, CancellationToken cancellationToken)
+    {
         var flush = _fs.Settings.FlushOnCommit;
         if (_handle is null)
         {
-            // The whole file is in the buffer: CREATE, WRITE and FLUSH in one round trip.
-            _handle = await CreateTemporaryAsync(flush, readBack: false, cancellationToken).ConfigureAwait(false);
-            flush = false;
+            _handle = await CreateTemporaryAsync(flush, readBack, cancellationToken).ConfigureAwait(false);
+            return;
         }
-        else
+        await SendBufferAsync(cancellationToken).ConfigureAwait(false);
+        while (_inFlight.Count > 0) await AwaitOldestAsync().ConfigureAwait(false);
+        if (!flush) return;
+        try
         {
-            await SendBufferAsync(cancellationToken).ConfigureAwait(false);
-            while (_inFlight.Count > 0) await AwaitOldestAsync().ConfigureAwait(false);
+            await _handle.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
-        if (flush)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            try
-            {
-                await _handle.FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                throw SmbErrors.Map(ex, "Committing", _path, _fs.Endpoint);
-            }
+            throw SmbErrors.Map(ex, operation, _path, _fs.Endpoint);
         }
-        await RenameAndCloseAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Only once every WRITE and the FLUSH have been acknowledged: rename and CLOSE in one round trip.</summary>
@@ -248,18 +252,9 @@ internal sealed class SmbWriteStream : RemoteWriteStream, IChecksumVerifyingWrit
         using var hash = Local.Checksums.Create(algorithm);
         try
         {
-            if (_handle is null)
-            {
-                _handle = await CreateTemporaryAsync(_fs.Settings.FlushOnCommit, readBack: true, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await SendBufferAsync(cancellationToken).ConfigureAwait(false);
-                while (_inFlight.Count > 0) await AwaitOldestAsync().ConfigureAwait(false);
-                if (_fs.Settings.FlushOnCommit) await _handle.FlushAsync(cancellationToken).ConfigureAwait(false);
-            }
+            await FinishWritesAsync(readBack: true, "Verifying", cancellationToken).ConfigureAwait(false);
             if (_readBack is { } data) hash.AppendData(data);
-            else await ReadBackAsync(_handle, hash, cancellationToken).ConfigureAwait(false);
+            else await ReadBackAsync(_handle!, hash, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not RemoteFsException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
