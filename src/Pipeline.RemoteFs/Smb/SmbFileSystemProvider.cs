@@ -11,7 +11,8 @@ namespace Pipeline.RemoteFs.Smb;
 /// <c>cipher</c> = auto (the server picks among AES-128/256 GCM/CCM) | aes256 (offer only AES-256); <c>guest</c> = true to accept a guest or anonymous session (refused otherwise);
 /// <c>domain</c>; <c>io_size</c> (bytes per READ/WRITE, default 1 MiB); <c>io_depth</c> (requests in flight per
 /// stream, default 8); <c>flush</c> = false to skip the FLUSH before an upload's rename (faster for many small
-/// files; Samba's <c>strict sync</c> makes each FLUSH an fsync). One session per endpoint, share and credential is shared for the provider's lifetime.
+/// files; Samba's <c>strict sync</c> makes each FLUSH an fsync); <c>flush_every</c> (bytes between background FLUSHes of
+/// a large upload, default 64 MiB, 0 for none). One session per endpoint, share and credential is shared for the provider's lifetime.
 /// </summary>
 public sealed class SmbFileSystemProvider : IRemoteFileSystemProvider, IAsyncDisposable
 {

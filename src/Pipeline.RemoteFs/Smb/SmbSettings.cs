@@ -30,6 +30,13 @@ internal sealed class SmbSettings
     public int IoDepth { get; init; } = 8;
     /// <summary>FLUSH an upload before renaming it to its final name (on Samba with <c>strict sync</c>, an fsync).</summary>
     public bool FlushOnCommit { get; init; } = true;
+    /// <summary>
+    /// While a large upload is still being written, ask for a FLUSH each time this many more bytes have been sent
+    /// (one at a time, in the background; 0: only the FLUSH before the rename). The server then writes the file to
+    /// disk while the rest arrives, and the FLUSH before the rename waits only for the tail. No effect with
+    /// <see cref="FlushOnCommit"/> off.
+    /// </summary>
+    public int FlushEvery { get; init; } = 64 * 1024 * 1024;
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(120);
     public int MaxAttempts { get; init; } = 3;
@@ -41,14 +48,15 @@ internal sealed class SmbSettings
         get
         {
             var secret = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Domain + "\0" + UserName + "\0" + Password)));
-            return $"{Host}|{Port}|{Share.ToUpperInvariant()}|{Domain}|{UserName}|{secret}|{AllowGuest}|{MinDialect}|{MaxDialect}|{RequireSigning}|{RequireEncryption}|{PreferAes256}|{MaxIoSize}|{IoDepth}|{FlushOnCommit}";
+            return $"{Host}|{Port}|{Share.ToUpperInvariant()}|{Domain}|{UserName}|{secret}|{AllowGuest}|{MinDialect}|{MaxDialect}|{RequireSigning}|{RequireEncryption}|{PreferAes256}|{MaxIoSize}|{IoDepth}|{FlushOnCommit}|{FlushEvery}";
         }
     }
 
     /// <summary>Reads the settings (options' Settings win over the URI's query). Settings: <c>min_dialect</c>,
     /// <c>max_dialect</c> (2.0.2, 2.1, 3.0, 3.0.2, 3.1.1), <c>signing</c> (auto | required), <c>encryption</c>
     /// (auto | required), <c>cipher</c> (aes128 | aes256), <c>guest</c> (true to accept a guest or anonymous
-    /// session), <c>domain</c>, <c>io_size</c> (bytes per READ/WRITE), <c>io_depth</c> (requests in flight), <c>flush</c> (false to skip the FLUSH before an upload's rename).</summary>
+    /// session), <c>domain</c>, <c>io_size</c> (bytes per READ/WRITE), <c>io_depth</c> (requests in flight), <c>flush</c> (false to skip the FLUSH before an upload's rename), <c>flush_every</c> (bytes between
+    /// background FLUSHes of a large upload; 0 for none).</summary>
     /// <exception cref="ArgumentException">A setting has a value this client does not understand, or the URI names no share.</exception>
     public static SmbSettings From(RemoteEndpoint endpoint, RemoteConnectionOptions options, TimeProvider? time = null)
     {
@@ -125,6 +133,7 @@ internal sealed class SmbSettings
                 "false" or "no" or "0" => false,
                 var other => throw new ArgumentException($"The setting flush='{other}' is not true or false.", "flush"),
             },
+            FlushEvery = Number("flush_every", 64 * 1024 * 1024, 0, int.MaxValue),
             ConnectTimeout = options.ConnectTimeout,
             OperationTimeout = options.OperationTimeout,
             MaxAttempts = Math.Max(1, options.MaxAttempts),

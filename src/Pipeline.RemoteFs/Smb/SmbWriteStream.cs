@@ -35,6 +35,9 @@ internal sealed class SmbWriteStream : RemoteWriteStream, IChecksumVerifyingWrit
     private bool _committed, _disposed, _closed;
     // The READ that rode in the creating compound (a file that fits in one WRITE, verified before its commit).
     private ArraySegment<byte>? _readBack;
+    // The background FLUSH of a large upload (SmbSettings.FlushEvery), and the position it was asked for at.
+    private Task? _interimFlush;
+    private long _interimFlushAt;
 
     /// <summary>An upload whose temporary file is created with its first WRITE.</summary>
     public SmbWriteStream(SmbFileSystem fs, string path, string temporary, bool overwrite, bool createParents, int writeSize)
@@ -102,6 +105,7 @@ internal sealed class SmbWriteStream : RemoteWriteStream, IChecksumVerifyingWrit
         _buffer = SmbFiles.RentWriteRequest(_bufferSize);
         _position += _filled;
         _filled = 0;
+        await FlushInBackgroundAsync(cancellationToken).ConfigureAwait(false);
         // A resumable upload keeps one WRITE in flight, so that the partial file never has a hole that a resume would skip.
         while (_inFlight.Count >= (_resume ? 1 : _fs.Settings.IoDepth))
             await AwaitOldestAsync().ConfigureAwait(false);
@@ -165,6 +169,37 @@ internal sealed class SmbWriteStream : RemoteWriteStream, IChecksumVerifyingWrit
         }
     }
 
+    /// <summary>
+    /// Every <see cref="SmbSettings.FlushEvery"/> bytes of a large upload, one FLUSH in the background, so that the
+    /// server writes the file to disk while the rest arrives (Samba runs the fsync in its thread pool and goes on
+    /// with the WRITEs). It only saves time: the FLUSH before the rename is still what makes the file durable. A
+    /// failed background FLUSH fails the upload when the next one is due, or at the commit.
+    /// </summary>
+    private async ValueTask FlushInBackgroundAsync(CancellationToken cancellationToken)
+    {
+        var every = _fs.Settings.FlushEvery;
+        if (!_fs.Settings.FlushOnCommit || every <= 0 || _position - _interimFlushAt < every) return;
+        if (_interimFlush is { IsCompleted: false }) return;
+        await AwaitInterimFlushAsync("Writing", cancellationToken).ConfigureAwait(false);
+        _interimFlushAt = _position;
+        _interimFlush = _handle!.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>The background FLUSH, if any, awaited; its failure reported as a failure of <paramref name="operation"/>.</summary>
+    private async Task AwaitInterimFlushAsync(string operation, CancellationToken cancellationToken)
+    {
+        if (_interimFlush is not { } flush) return;
+        _interimFlush = null;
+        try
+        {
+            await flush.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw SmbErrors.Map(ex, operation, _path, _fs.Endpoint);
+        }
+    }
+
     private async Task AwaitOldestAsync()
     {
         var (write, request) = _inFlight.Dequeue();
@@ -207,6 +242,7 @@ internal sealed class SmbWriteStream : RemoteWriteStream, IChecksumVerifyingWrit
         await SendBufferAsync(cancellationToken).ConfigureAwait(false);
         while (_inFlight.Count > 0) await AwaitOldestAsync().ConfigureAwait(false);
         if (!flush) return;
+        await AwaitInterimFlushAsync(operation, cancellationToken).ConfigureAwait(false);
         try
         {
             await _handle.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -345,6 +381,16 @@ internal sealed class SmbWriteStream : RemoteWriteStream, IChecksumVerifyingWrit
             finally
             {
                 System.Buffers.ArrayPool<byte>.Shared.Return(entry.Request);
+            }
+        }
+        if (_interimFlush is { } interim)
+        {
+            try
+            {
+                await interim.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SmbConnectionException or SmbStatusException or SmbProtocolException or OperationCanceledException)
+            {
             }
         }
         if (!_committed && _handle is not null)

@@ -45,6 +45,21 @@ public sealed class SmbFailureTests
     }
 
     [Fact]
+    public void Background_flushes_come_every_64_MiB_by_default_can_be_set_or_turned_off_and_bad_values_are_named()
+    {
+        Assert.Equal(64 * 1024 * 1024, SmbSettings.From(RemoteEndpoint.Parse("smb://u@h/s"), new RemoteConnectionOptions()).FlushEvery);
+        Assert.Equal(0, SmbSettings.From(RemoteEndpoint.Parse("smb://u@h/s?flush_every=0"), new RemoteConnectionOptions()).FlushEvery);
+        var set = new RemoteConnectionOptions { Settings = new Dictionary<string, string> { ["flush_every"] = "16777216" } };
+        Assert.Equal(16 * 1024 * 1024, SmbSettings.From(RemoteEndpoint.Parse("smb://u@h/s?flush_every=0"), set).FlushEvery);
+        foreach (var bad in new[] { "-1", "64MB", "4294967296" })
+        {
+            var ex = Assert.Throws<ArgumentException>(() => SmbSettings.From(RemoteEndpoint.Parse($"smb://u@h/s?flush_every={bad}"), new RemoteConnectionOptions()));
+            Assert.Equal("flush_every", ex.ParamName);
+            Assert.Contains($"flush_every='{bad}'", ex.Message);
+        }
+    }
+
+    [Fact]
     public void Domain_user_port_share_and_path_are_read_from_the_URI()
     {
         var settings = SmbSettings.From(RemoteEndpoint.Parse("smb://CORP;alice@files.example.com:1445/Data/in/today"), new RemoteConnectionOptions());

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Pipeline.RemoteFs.Smb;
 
@@ -208,6 +209,77 @@ public sealed class SmbRoundTripTests
             await fs.WriteAllAsync("/after.bin", [1, 2, 3]);
             Assert.Equal([1, 2, 3], File.ReadAllBytes(Path.Combine(server.DataRoot, "after.bin")));
         }
+    }
+
+    /// <summary>Counts the FLUSH answers in server frames (SMB 2.1 without required signing: readable), and turns the
+    /// first <paramref name="fail"/> of them into STATUS_DISK_FULL.</summary>
+    private static Action<byte[]> CountFlushes(StrongBox<int> flushes, int fail = 0) => frame =>
+    {
+        for (var offset = 0; offset + 64 <= frame.Length;)
+        {
+            if (BinaryPrimitives.ReadUInt16LittleEndian(frame.AsSpan(offset + 12)) == 7 && // FLUSH
+                BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(offset + 8)) != 0x103) // not an interim STATUS_PENDING
+            {
+                if (Interlocked.Increment(ref flushes.Value) <= fail)
+                {
+                    BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(offset + 8), SmbStatus.DiskFull);
+                    var flags = BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(offset + 16));
+                    BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(offset + 16), flags & ~8u); // unsigned
+                    frame.AsSpan(offset + 48, 16).Clear();
+                }
+            }
+            var next = BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(offset + 20));
+            if (next == 0) break;
+            offset += next;
+        }
+    };
+
+    [SambaTheory]
+    [InlineData("262144", 2)]   // at 256 KiB at least one FLUSH goes in the background, then the one before the rename
+    [InlineData("0", 1)]        // only the FLUSH before the rename
+    public async Task A_large_upload_flushes_in_the_background_every_flush_every_bytes_and_once_more_before_its_rename(string every, int atLeast)
+    {
+        await using var server = await SambaServer.StartAsync("SMB2_10", "SMB2_10");
+        var proxy = new TamperingProxy(server.Port);
+        await using var removeProxy = proxy;
+        await using var provider = new SmbFileSystemProvider();
+        await using var fs = await provider.ConnectAsync(RemoteEndpoint.Parse($"smb://{SambaServer.User}@127.0.0.1:{proxy.Port}/data"),
+            server.Options(settings: new Dictionary<string, string> { ["io_size"] = "65536", ["flush_every"] = every }));
+        var flushes = new StrongBox<int>();
+        proxy.Rewrite = CountFlushes(flushes);
+        var content = RandomNumberGenerator.GetBytes(2 * 1024 * 1024 + 5);
+        await fs.WriteAllAsync("/big.bin", content);
+        Assert.InRange(flushes.Value, atLeast, every == "0" ? 1 : content.Length / 262144 + 1);
+        Assert.Equal(content, File.ReadAllBytes(Path.Combine(server.DataRoot, "big.bin")));
+        Assert.Single(Directory.GetFileSystemEntries(server.DataRoot));
+
+        flushes.Value = 0;
+        await using var unflushed = await provider.ConnectAsync(RemoteEndpoint.Parse($"smb://{SambaServer.User}@127.0.0.1:{proxy.Port}/data"),
+            server.Options(settings: new Dictionary<string, string> { ["io_size"] = "65536", ["flush_every"] = every, ["flush"] = "false" }));
+        await unflushed.WriteAllAsync("/big.bin", content);
+        Assert.Equal(0, flushes.Value);
+    }
+
+    [SambaFact]
+    public async Task A_failed_background_FLUSH_fails_the_upload_and_leaves_nothing_under_the_final_name()
+    {
+        await using var server = await SambaServer.StartAsync("SMB2_10", "SMB2_10");
+        var proxy = new TamperingProxy(server.Port);
+        await using var removeProxy = proxy;
+        await using var provider = new SmbFileSystemProvider();
+        await using var fs = await provider.ConnectAsync(RemoteEndpoint.Parse($"smb://{SambaServer.User}@127.0.0.1:{proxy.Port}/data"),
+            server.Options(settings: new Dictionary<string, string> { ["io_size"] = "65536", ["flush_every"] = "262144" }));
+        Assert.NotNull(await fs.StatAsync("/"));
+        var flushes = new StrongBox<int>();
+        proxy.Rewrite = CountFlushes(flushes, fail: 1); // the first FLUSH is a background one: the file is 2 MiB
+        var ex = await Assert.ThrowsAsync<RemoteFsException>(() => fs.WriteAllAsync("/big.bin", RandomNumberGenerator.GetBytes(2 * 1024 * 1024 + 5)));
+        Assert.Contains("STATUS_DISK_FULL", ex.Message);
+        Assert.Contains("/big.bin", ex.Message);
+        Assert.Empty(Directory.GetFileSystemEntries(server.DataRoot));
+
+        proxy.Rewrite = null;
+        await fs.WriteAllAsync("/after.bin", [1, 2, 3]);
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(Path.Combine(server.DataRoot, "after.bin")));
     }
 
     [SambaFact]
