@@ -180,21 +180,22 @@ internal sealed class SmbWriteStream : RemoteWriteStream, IChecksumVerifyingWrit
         var every = _fs.Settings.FlushEvery;
         if (!_fs.Settings.FlushOnCommit || every <= 0 || _position - _interimFlushAt < every) return;
         if (_interimFlush is { IsCompleted: false }) return;
-        await AwaitInterimFlushAsync("Writing", cancellationToken).ConfigureAwait(false);
+        await AwaitInterimFlushAsync("Writing").ConfigureAwait(false);
         _interimFlushAt = _position;
         _interimFlush = _handle!.FlushAsync(cancellationToken);
     }
 
     /// <summary>The background FLUSH, if any, awaited; its failure reported as a failure of <paramref name="operation"/>.</summary>
-    private async Task AwaitInterimFlushAsync(string operation, CancellationToken cancellationToken)
+    private async Task AwaitInterimFlushAsync(string operation)
     {
         if (_interimFlush is not { } flush) return;
         _interimFlush = null;
+        // A cancelled FLUSH is the cancellation of the write that sent it and stays one, as for the WRITEs in flight.
         try
         {
             await flush.ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             throw SmbErrors.Map(ex, operation, _path, _fs.Endpoint);
         }
@@ -242,7 +243,7 @@ internal sealed class SmbWriteStream : RemoteWriteStream, IChecksumVerifyingWrit
         await SendBufferAsync(cancellationToken).ConfigureAwait(false);
         while (_inFlight.Count > 0) await AwaitOldestAsync().ConfigureAwait(false);
         if (!flush) return;
-        await AwaitInterimFlushAsync(operation, cancellationToken).ConfigureAwait(false);
+        await AwaitInterimFlushAsync(operation).ConfigureAwait(false);
         try
         {
             await _handle.FlushAsync(cancellationToken).ConfigureAwait(false);

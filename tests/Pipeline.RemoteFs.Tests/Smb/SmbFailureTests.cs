@@ -165,12 +165,14 @@ public sealed class SmbFailureTests
         Assert.Empty(Directory.GetFiles(server.DataRoot, "*.partial"));
     }
 
-    [SambaFact]
-    public async Task Cancelled_upload_leaves_no_file_under_the_final_name_nor_a_temporary()
+    [SambaTheory]
+    [InlineData("67108864")] // the default: no background FLUSH yet
+    [InlineData("1048576")]  // background FLUSHes in flight when the upload is cancelled
+    public async Task Cancelled_upload_leaves_no_file_under_the_final_name_nor_a_temporary(string flushEvery)
     {
         await using var server = await SambaServer.StartAsync();
         await using var provider = new SmbFileSystemProvider();
-        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options());
+        await using var fs = await provider.ConnectAsync(server.Endpoint(), server.Options(settings: new Dictionary<string, string> { ["flush_every"] = flushEvery }));
         using var cancel = new CancellationTokenSource();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
