@@ -136,24 +136,15 @@ public sealed class SmbRoundTripTests
         await using (provider)
         {
             Assert.NotNull(await fs.StatAsync("/"));
-            proxy.Rewrite = frame =>
+            proxy.Rewrite = frame => TamperingProxy.ForEachMessage(frame, offset =>
             {
-                for (var offset = 0; offset + 64 <= frame.Length;)
+                if (TamperingProxy.Command(frame, offset) == 8 && TamperingProxy.Status(frame, offset) == 0 && // a READ with data
+                    BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(offset + 64 + 4)) > 0)
                 {
-                    if (BinaryPrimitives.ReadUInt16LittleEndian(frame.AsSpan(offset + 12)) == 8 && // READ
-                        BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(offset + 8)) == 0 &&
-                        BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(offset + 64 + 4)) > 0)
-                    {
-                        frame[offset + frame[offset + 64 + 2]] ^= 0xFF;
-                        var flags = BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(offset + 16));
-                        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(offset + 16), flags & ~8u); // unsigned
-                        frame.AsSpan(offset + 48, 16).Clear();
-                    }
-                    var next = BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(offset + 20));
-                    if (next == 0) break;
-                    offset += next;
+                    frame[offset + frame[offset + 64 + 2]] ^= 0xFF;
+                    TamperingProxy.Unsign(frame, offset);
                 }
-            };
+            });
             var local = Directory.CreateTempSubdirectory("pipeline-smb-");
             using var removeLocal = new Cleanup(() => local.Delete(recursive: true));
             File.WriteAllBytes(Path.Combine(local.FullName, "f.bin"), RandomNumberGenerator.GetBytes(size));
@@ -178,23 +169,14 @@ public sealed class SmbRoundTripTests
         {
             Assert.NotNull(await fs.StatAsync("/"));
             var failed = 0;
-            proxy.Rewrite = frame =>
+            proxy.Rewrite = frame => TamperingProxy.ForEachMessage(frame, offset =>
             {
-                for (var offset = 0; offset + 64 <= frame.Length;)
+                if (TamperingProxy.Command(frame, offset) == 9) // WRITE
                 {
-                    if (BinaryPrimitives.ReadUInt16LittleEndian(frame.AsSpan(offset + 12)) == 9) // WRITE
-                    {
-                        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(offset + 8), SmbStatus.DiskFull);
-                        var flags = BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(offset + 16));
-                        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(offset + 16), flags & ~8u); // unsigned
-                        frame.AsSpan(offset + 48, 16).Clear();
-                        Interlocked.Increment(ref failed);
-                    }
-                    var next = BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(offset + 20));
-                    if (next == 0) break;
-                    offset += next;
+                    TamperingProxy.Fail(frame, offset, SmbStatus.DiskFull);
+                    Interlocked.Increment(ref failed);
                 }
-            };
+            });
             var ex = await Assert.ThrowsAsync<RemoteFsException>(() => fs.WriteAllAsync("/full.bin", RandomNumberGenerator.GetBytes(1000)));
             Assert.Contains("STATUS_DISK_FULL", ex.Message);
             Assert.Equal(1, failed);
@@ -213,26 +195,13 @@ public sealed class SmbRoundTripTests
 
     /// <summary>Counts the FLUSH answers in server frames (SMB 2.1 without required signing: readable), and turns the
     /// first <paramref name="fail"/> of them into STATUS_DISK_FULL.</summary>
-    private static Action<byte[]> CountFlushes(StrongBox<int> flushes, int fail = 0) => frame =>
+    private static Action<byte[]> CountFlushes(StrongBox<int> flushes, int fail = 0) => frame => TamperingProxy.ForEachMessage(frame, offset =>
     {
-        for (var offset = 0; offset + 64 <= frame.Length;)
-        {
-            if (BinaryPrimitives.ReadUInt16LittleEndian(frame.AsSpan(offset + 12)) == 7 && // FLUSH
-                BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(offset + 8)) != 0x103) // not an interim STATUS_PENDING
-            {
-                if (Interlocked.Increment(ref flushes.Value) <= fail)
-                {
-                    BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(offset + 8), SmbStatus.DiskFull);
-                    var flags = BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(offset + 16));
-                    BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(offset + 16), flags & ~8u); // unsigned
-                    frame.AsSpan(offset + 48, 16).Clear();
-                }
-            }
-            var next = BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(offset + 20));
-            if (next == 0) break;
-            offset += next;
-        }
-    };
+        // A FLUSH's final answer, not an interim STATUS_PENDING.
+        if (TamperingProxy.Command(frame, offset) == 7 && TamperingProxy.Status(frame, offset) != 0x103 &&
+            Interlocked.Increment(ref flushes.Value) <= fail)
+            TamperingProxy.Fail(frame, offset, SmbStatus.DiskFull);
+    });
 
     [SambaTheory]
     [InlineData("262144", 2)]   // at 256 KiB at least one FLUSH goes in the background, then the one before the rename

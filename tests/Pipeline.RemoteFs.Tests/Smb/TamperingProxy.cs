@@ -40,6 +40,40 @@ public sealed class TamperingProxy : IAsyncDisposable
     /// <summary>Frames the client sent so far (a compound is one frame).</summary>
     public int ClientFrames;
 
+    /// <summary>Calls <paramref name="each"/> with the offset of every SMB2 header in a frame (one, or a compound's).</summary>
+    public static void ForEachMessage(byte[] frame, Action<int> each)
+    {
+        for (var offset = 0; offset + 64 <= frame.Length;)
+        {
+            each(offset);
+            var next = BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(offset + 20));
+            if (next == 0) break;
+            offset += next;
+        }
+    }
+
+    /// <summary>The command of the message at <paramref name="offset"/>.</summary>
+    public static ushort Command(byte[] frame, int offset) => BinaryPrimitives.ReadUInt16LittleEndian(frame.AsSpan(offset + 12));
+
+    /// <summary>The status of the response at <paramref name="offset"/>.</summary>
+    public static uint Status(byte[] frame, int offset) => BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(offset + 8));
+
+    /// <summary>Makes the response at <paramref name="offset"/> an unsigned one, so that a changed answer is accepted by
+    /// a session that does not require signing (SMB 2.1 without mandatory signing).</summary>
+    public static void Unsign(byte[] frame, int offset)
+    {
+        var flags = BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(offset + 16));
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(offset + 16), flags & ~8u);
+        frame.AsSpan(offset + 48, 16).Clear();
+    }
+
+    /// <summary>Turns the response at <paramref name="offset"/> into a failure with <paramref name="status"/>, unsigned.</summary>
+    public static void Fail(byte[] frame, int offset, uint status)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(offset + 8), status);
+        Unsign(frame, offset);
+    }
+
     private async Task AcceptAsync()
     {
         try
