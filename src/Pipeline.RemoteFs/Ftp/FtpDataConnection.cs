@@ -195,7 +195,7 @@ internal sealed class FtpDataConnection : IAsyncDisposable
         using var deadline = new FtpDeadline(settings.ConnectTimeout, settings.Time, cancellationToken);
         try
         {
-            await socket.ConnectAsync(target, deadline.Token).ConfigureAwait(false);
+            await FtpSocketStream.ConnectAsync(socket, target, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (deadline.Expired)
         {

@@ -92,6 +92,54 @@ public sealed class FtpSocketStreamTests
         Assert.Equal(sent, await receiver);
     }
 
+    [Fact]
+    public async Task Connect_without_the_socket_engine_reaches_a_listener_and_a_refusal_is_a_SocketException()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await FtpSocketStream.ConnectAsync(client, (IPEndPoint)listener.LocalEndPoint!, CancellationToken.None);
+        using var peer = await listener.AcceptAsync();
+        await using (var stream = new FtpSocketStream(client))
+            await stream.WriteAsync(new byte[] { 1, 2, 3 });
+        var buffer = new byte[8];
+        var received = new MemoryStream();
+        int read;
+        while ((read = peer.Receive(buffer)) > 0) received.Write(buffer, 0, read);
+        Assert.Equal(new byte[] { 1, 2, 3 }, received.ToArray());
+
+        // A port nobody listens on: the refusal comes back as the socket error it is.
+        using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)closed.LocalEndPoint!).Port;
+        closed.Dispose();
+        using var refused = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var ex = await Assert.ThrowsAsync<SocketException>(() => FtpSocketStream.ConnectAsync(refused, new IPEndPoint(IPAddress.Loopback, port), CancellationToken.None));
+        Assert.Equal(SocketError.ConnectionRefused, ex.SocketErrorCode);
+    }
+
+    [Fact]
+    public async Task A_write_that_finds_no_room_completes_once_the_peer_reads()
+    {
+        var (client, peer) = await ConnectedPairAsync();
+        using var _ = peer;
+        using var stream = new FtpSocketStream(client);
+        // More than the kernel's buffers on both sides hold: the write must wait for room until the peer reads.
+        var sent = Enumerable.Range(0, 32 * 1024 * 1024).Select(i => (byte)(i * 31)).ToArray();
+        var write = stream.WriteAsync(sent).AsTask();
+        var received = new MemoryStream();
+        var buffer = new byte[1 << 20];
+        while (received.Length < sent.Length)
+        {
+            var read = peer.Receive(buffer);
+            Assert.True(read > 0);
+            received.Write(buffer, 0, read);
+        }
+        await write;
+        Assert.Equal(sent, received.ToArray());
+    }
+
     private static async Task<(Socket Client, Socket Peer)> ConnectedPairAsync()
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
