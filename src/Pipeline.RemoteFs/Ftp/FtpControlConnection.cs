@@ -281,7 +281,7 @@ internal sealed class FtpControlConnection : IAsyncDisposable
     /// <summary>Wraps a data connection's socket in TLS when PROT P is in force, resuming this connection's TLS session.</summary>
     public async Task<Stream> SecureDataAsync(Socket dataSocket, string operation, CancellationToken cancellationToken)
     {
-        var network = new FtpSocketStream(dataSocket);
+        var network = new FtpSocketStream(dataSocket, patient: true);
         if (!ProtectsData) return network;
         var policy = new FtpCertificatePolicy(_settings.PinnedThumbprint, ServerThumbprint);
         return await FtpTls.AuthenticateAsync(network, _settings, _tlsName ?? _settings.TlsServerName, policy, operation, cancellationToken).ConfigureAwait(false);

@@ -16,8 +16,9 @@ namespace Pipeline.RemoteFs.Ftp;
 /// needed. A wait in poll() is woken by the kernel on the waiting thread, as curl's and lftp's are, and costs no
 /// processor time while it waits. The wait is bounded, so a slow server still gets an asynchronous wait (and the time
 /// limits and cancellation that come with it) after a millisecond of one thread's time.
-/// <para>A wait that outlasts that millisecond goes on in poll() for up to <see cref="PatientSlices"/> more
-/// milliseconds, one at a time, giving the thread back between them, before the socket engine takes over. The first
+/// <para>On a data connection a wait that outlasts that millisecond goes on in poll() for up to
+/// <see cref="PatientSlices"/> more milliseconds, one at a time, giving the thread back between them, before the socket
+/// engine takes over. The first
 /// asynchronous operation registers a socket with the engine's epoll for good, and from then on every arrival of data
 /// (or of room) wakes the engine's thread and queues a pool work item whether or not anyone waits: 6,000 of them for a
 /// plain gigabyte, 15,000–20,000 over TLS, a third of the process's processor time. For the same reason
@@ -33,12 +34,18 @@ internal sealed class FtpSocketStream : Stream
     public const int PatientSlices = 100;
 
     private readonly Socket _socket;
+    private readonly int _patientSlices;
     private bool _disposed;
 
     /// <param name="socket">A connected socket, which the stream owns and closes.</param>
-    public FtpSocketStream(Socket socket)
+    /// <param name="patient">Wait up to <see cref="PatientSlices"/> more milliseconds in poll() before the socket engine:
+    /// for a socket the engine does not know yet (a data connection). One it knows already (connected asynchronously,
+    /// as the control connection is) gains nothing from that, so its waits go to the engine after the first
+    /// millisecond.</param>
+    public FtpSocketStream(Socket socket, bool patient = false)
     {
         _socket = socket;
+        _patientSlices = patient ? PatientSlices : 0;
         // A synchronous receive must return at once (WouldBlock when there is nothing), so that only poll() waits.
         _socket.Blocking = false;
     }
@@ -87,7 +94,7 @@ internal sealed class FtpSocketStream : Stream
     {
         try
         {
-            for (var slice = 0; slice < PatientSlices; slice++)
+            for (var slice = 0; slice < _patientSlices; slice++)
             {
                 await Task.Yield();
                 cancellationToken.ThrowIfCancellationRequested();
@@ -134,7 +141,7 @@ internal sealed class FtpSocketStream : Stream
     {
         try
         {
-            for (var slice = 0; slice < PatientSlices && buffer.Length > 0; slice++)
+            for (var slice = 0; slice < _patientSlices && buffer.Length > 0; slice++)
             {
                 await Task.Yield();
                 cancellationToken.ThrowIfCancellationRequested();

@@ -10,11 +10,13 @@ namespace Pipeline.RemoteFs.Tests.Ftp;
 /// </summary>
 public sealed class FtpSocketStreamTests
 {
-    [Fact]
-    public async Task Data_sent_before_and_after_a_read_starts_arrives_whole_and_the_end_reads_zero()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // a data connection's: more waits in poll() before the socket engine
+    public async Task Data_sent_before_and_after_a_read_starts_arrives_whole_and_the_end_reads_zero(bool patient)
     {
         var (client, peer) = await ConnectedPairAsync();
-        using var stream = new FtpSocketStream(client);
+        using var stream = new FtpSocketStream(client, patient);
         using var _ = peer;
         var sent = Enumerable.Range(0, 300_000).Select(i => (byte)(i * 7)).ToArray();
         peer.Send(sent.AsSpan(0, 1000));
@@ -58,11 +60,13 @@ public sealed class FtpSocketStreamTests
         Assert.IsType<SocketException>(ex.InnerException);
     }
 
-    [Fact]
-    public async Task Waiting_read_ends_with_cancellation_when_its_token_is_cancelled()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Waiting_read_ends_with_cancellation_when_its_token_is_cancelled(bool patient)
     {
         var (client, peer) = await ConnectedPairAsync();
-        using var stream = new FtpSocketStream(client);
+        using var stream = new FtpSocketStream(client, patient);
         using var _ = peer;
         using var cancel = new CancellationTokenSource();
         var read = stream.ReadAsync(new byte[1024], cancel.Token).AsTask();
@@ -101,7 +105,7 @@ public sealed class FtpSocketStreamTests
         var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await FtpSocketStream.ConnectAsync(client, (IPEndPoint)listener.LocalEndPoint!, CancellationToken.None);
         using var peer = await listener.AcceptAsync();
-        await using (var stream = new FtpSocketStream(client))
+        await using (var stream = new FtpSocketStream(client, patient: true))
             await stream.WriteAsync(new byte[] { 1, 2, 3 });
         var buffer = new byte[8];
         var received = new MemoryStream();
@@ -119,12 +123,14 @@ public sealed class FtpSocketStreamTests
         Assert.Equal(SocketError.ConnectionRefused, ex.SocketErrorCode);
     }
 
-    [Fact]
-    public async Task A_write_that_finds_no_room_completes_once_the_peer_reads()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_write_that_finds_no_room_completes_once_the_peer_reads(bool patient)
     {
         var (client, peer) = await ConnectedPairAsync();
         using var _ = peer;
-        using var stream = new FtpSocketStream(client);
+        using var stream = new FtpSocketStream(client, patient);
         // More than the kernel's buffers on both sides hold: the write must wait for room until the peer reads.
         var sent = Enumerable.Range(0, 32 * 1024 * 1024).Select(i => (byte)(i * 31)).ToArray();
         var write = stream.WriteAsync(sent).AsTask();
