@@ -138,8 +138,8 @@ public sealed class SmbRoundTripTests
             Assert.NotNull(await fs.StatAsync("/"));
             proxy.Rewrite = frame => TamperingProxy.ForEachMessage(frame, offset =>
             {
-                if (TamperingProxy.Command(frame, offset) == 8 && TamperingProxy.Status(frame, offset) == 0 && // a READ with data
-                    BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(offset + 64 + 4)) > 0)
+                if (TamperingProxy.Command(frame, offset) == SmbCommand.Read && TamperingProxy.Status(frame, offset) == SmbStatus.Success &&
+                    BinaryPrimitives.ReadInt32LittleEndian(frame.AsSpan(offset + 64 + 4)) > 0) // a READ that carries data
                 {
                     frame[offset + frame[offset + 64 + 2]] ^= 0xFF;
                     TamperingProxy.Unsign(frame, offset);
@@ -171,7 +171,7 @@ public sealed class SmbRoundTripTests
             var failed = 0;
             proxy.Rewrite = frame => TamperingProxy.ForEachMessage(frame, offset =>
             {
-                if (TamperingProxy.Command(frame, offset) == 9) // WRITE
+                if (TamperingProxy.Command(frame, offset) == SmbCommand.Write)
                 {
                     TamperingProxy.Fail(frame, offset, SmbStatus.DiskFull);
                     Interlocked.Increment(ref failed);
@@ -198,7 +198,7 @@ public sealed class SmbRoundTripTests
     private static Action<byte[]> CountFlushes(StrongBox<int> flushes, int fail = 0) => frame => TamperingProxy.ForEachMessage(frame, offset =>
     {
         // A FLUSH's final answer, not an interim STATUS_PENDING.
-        if (TamperingProxy.Command(frame, offset) == 7 && TamperingProxy.Status(frame, offset) != 0x103 &&
+        if (TamperingProxy.Command(frame, offset) == SmbCommand.Flush && TamperingProxy.Status(frame, offset) != SmbStatus.Pending &&
             Interlocked.Increment(ref flushes.Value) <= fail)
             TamperingProxy.Fail(frame, offset, SmbStatus.DiskFull);
     });

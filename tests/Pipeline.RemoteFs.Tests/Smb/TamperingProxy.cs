@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using Pipeline.RemoteFs.Smb;
 
 namespace Pipeline.RemoteFs.Tests.Smb;
 
@@ -53,7 +54,7 @@ public sealed class TamperingProxy : IAsyncDisposable
     }
 
     /// <summary>The command of the message at <paramref name="offset"/>.</summary>
-    public static ushort Command(byte[] frame, int offset) => BinaryPrimitives.ReadUInt16LittleEndian(frame.AsSpan(offset + 12));
+    internal static SmbCommand Command(byte[] frame, int offset) => (SmbCommand)BinaryPrimitives.ReadUInt16LittleEndian(frame.AsSpan(offset + 12));
 
     /// <summary>The status of the response at <paramref name="offset"/>.</summary>
     public static uint Status(byte[] frame, int offset) => BinaryPrimitives.ReadUInt32LittleEndian(frame.AsSpan(offset + 8));
