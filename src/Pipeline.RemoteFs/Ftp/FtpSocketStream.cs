@@ -18,11 +18,10 @@ namespace Pipeline.RemoteFs.Ftp;
 /// limits and cancellation that come with it) after a millisecond of one thread's time.
 /// <para>On a data connection a wait that outlasts that millisecond goes on in poll() for up to
 /// <see cref="PatientSlices"/> more milliseconds, one at a time, giving the thread back between them, before the socket
-/// engine takes over. The first
-/// asynchronous operation registers a socket with the engine's epoll for good, and from then on every arrival of data
-/// (or of room) wakes the engine's thread and queues a pool work item whether or not anyone waits: 6,000 of them for a
-/// plain gigabyte, 15,000–20,000 over TLS, a third of the process's processor time. For the same reason
-/// <see cref="ConnectAsync"/> opens data connections without the engine.</para>
+/// engine takes over. The first asynchronous operation registers a socket with the engine's epoll for good, and from
+/// then on every arrival of data (or of room) wakes the engine's thread and queues a pool work item whether or not
+/// anyone waits: 6,000 of them for a plain gigabyte, 15,000–20,000 over TLS, a third of the process's processor time.
+/// For the same reason <see cref="ConnectAsync"/> opens data connections without the engine.</para>
 /// </remarks>
 internal sealed class FtpSocketStream : Stream
 {
@@ -96,9 +95,7 @@ internal sealed class FtpSocketStream : Stream
         {
             for (var slice = 0; slice < _patientSlices; slice++)
             {
-                await Task.Yield();
-                cancellationToken.ThrowIfCancellationRequested();
-                if (!_socket.Poll(PollMicroseconds, SelectMode.SelectRead)) continue;
+                if (!await PollSliceAsync(_socket, PollMicroseconds, SelectMode.SelectRead, cancellationToken).ConfigureAwait(false)) continue;
                 var read = _socket.Receive(buffer.Span, SocketFlags.None, out var error);
                 if (error == SocketError.Success) return read;
                 if (error != SocketError.WouldBlock) throw new SocketException((int)error);
@@ -143,9 +140,7 @@ internal sealed class FtpSocketStream : Stream
         {
             for (var slice = 0; slice < _patientSlices && buffer.Length > 0; slice++)
             {
-                await Task.Yield();
-                cancellationToken.ThrowIfCancellationRequested();
-                if (!_socket.Poll(PollMicroseconds, SelectMode.SelectWrite)) continue;
+                if (!await PollSliceAsync(_socket, PollMicroseconds, SelectMode.SelectWrite, cancellationToken).ConfigureAwait(false)) continue;
                 var sent = _socket.Send(buffer.Span, SocketFlags.None, out var error);
                 if (error == SocketError.Success) buffer = buffer[sent..];
                 else if (error != SocketError.WouldBlock) throw new SocketException((int)error);
@@ -179,15 +174,23 @@ internal sealed class FtpSocketStream : Stream
         }
         for (var slice = 0; ; slice++)
         {
-            if (slice > 0) await Task.Yield();
-            cancellationToken.ThrowIfCancellationRequested();
-            if (socket.Poll(slice < PatientSlices ? PollMicroseconds : 10 * PollMicroseconds, SelectMode.SelectWrite) || socket.Poll(0, SelectMode.SelectError))
+            var microseconds = slice < PatientSlices ? PollMicroseconds : 10 * PollMicroseconds;
+            if (await PollSliceAsync(socket, microseconds, SelectMode.SelectWrite, cancellationToken).ConfigureAwait(false) || socket.Poll(0, SelectMode.SelectError))
             {
                 var error = (SocketError)(int)socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error)!;
                 if (error != SocketError.Success) throw new SocketException((int)error);
                 return;
             }
         }
+    }
+
+    /// <summary>One patient wait: the thread given back first, then the token checked, then up to
+    /// <paramref name="microseconds"/> in poll(); whether the socket is ready.</summary>
+    private static async ValueTask<bool> PollSliceAsync(Socket socket, int microseconds, SelectMode mode, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        cancellationToken.ThrowIfCancellationRequested();
+        return socket.Poll(microseconds, mode);
     }
 
     // As NetworkStream does: socket failures surface as IOException, which SslStream and the callers expect.
